@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Nothing is public yet: see the package README for what is planned.
+ */
+export {};

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * The memvisor command line.
+ */
+export { main } from './cli.js';

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * QEMU's memory API in TypeScript.
+ */
+export {};

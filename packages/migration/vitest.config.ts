@@ -1,0 +1,3 @@
+import { memvisorVitestConfig } from '../../vitest.shared.js';
+
+export default memvisorVitestConfig();
