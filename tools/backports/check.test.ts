@@ -251,6 +251,31 @@ describe('checkBackports', () => {
     expect(found).toContain('aaaa1111bb: module packages/memory-core/src/gone.ts does not exist');
   });
 
+  it('a module or test of a package the entry does not list is reported', () => {
+    const { entryFiles, repo, input } = fixture();
+    const ready = input();
+    repo.set('packages/accel/src/kvm.test.ts', '// upstream aaaa1111bb\n');
+    entryFiles.set(
+      'aaaa1111bb.md',
+      entry({
+        commit: A,
+        status: 'implemented',
+        packages: ['memory-core'],
+        modules: ['packages/memory-core/src/dirty/bitmap.ts'],
+        tests: ['packages/accel/src/kvm.test.ts'],
+      }),
+    );
+    expect(messages(ready)).toEqual(['aaaa1111bb: packages/accel/src/kvm.test.ts belongs to package accel, which "packages" does not list']);
+  });
+
+  it('a promoted entry must not keep the planned note in its body', () => {
+    const { entryFiles, input } = fixture();
+    const ready = input();
+    const text = entryFiles.get('aaaa1111bb.md') ?? '';
+    entryFiles.set('aaaa1111bb.md', text.replace('## In memvisor\n', '## In memvisor\n\n*Planned: not landed yet.*\n'));
+    expect(messages(ready)).toEqual(['aaaa1111bb: status implemented but the body still carries the planned note; say what was done']);
+  });
+
   it('a not-applicable entry needs a reason', () => {
     const { entryFiles, input } = fixture();
     const ready = input();

@@ -43,6 +43,9 @@ export interface CheckResult {
 
 const DONE = new Set(['implemented', 'adapted']);
 
+/** Opening words of the note a planned entry's body carries until the code lands. */
+export const PLANNED_NOTE = '*Planned:';
+
 function normalise(text: string): string {
   return text.replace(/\s+/g, ' ').trim().toLowerCase();
 }
@@ -113,6 +116,15 @@ function checkEntry(row: UpstreamRow, entry: BackportEntry, input: BackportsInpu
     if (entry.tests.length === 0) problems.push(`status ${entry.status} but "tests" is empty`);
     for (const module of entry.modules) {
       if (!input.pathExists(module)) problems.push(`module ${module} does not exist`);
+    }
+    for (const path of [...entry.modules, ...entry.tests]) {
+      const owner = /^packages\/([^/]+)\//.exec(path)?.[1];
+      if (owner !== undefined && !entry.packages.includes(owner)) {
+        problems.push(`${path} belongs to package ${owner}, which "packages" does not list`);
+      }
+    }
+    if (entry.body.includes(PLANNED_NOTE)) {
+      problems.push(`status ${entry.status} but the body still carries the planned note; say what was done`);
     }
     for (const test of entry.tests) {
       const text = input.readRepoFile(test);
