@@ -1,0 +1,337 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA } from '../topology/types.js';
+import { DIRTY_CLIENTS_ALL, DIRTY_CLIENTS_NOCODE, DirtyMemory } from './dirtyMemory.js';
+import { DirtyBitmapSizeError, DirtyClientError, DirtyRangeError } from './errors.js';
+import { bitmapFromLe } from './bitmap.js';
+
+const PS = 4096;
+/** Small bitmap blocks so that ranges straddle block boundaries. */
+const BLOCK_PAGES = 64;
+
+function make(pages: number, tcg: boolean): DirtyMemory {
+  const dm = new DirtyMemory({ tcg, blockPages: BLOCK_PAGES });
+  dm.extend(pages);
+  return dm;
+}
+
+/** The oracle: one boolean per page per client. */
+type Oracle = boolean[][];
+
+function readAll(dm: DirtyMemory, pages: number): Oracle {
+  const out: Oracle = [[], [], []];
+  for (let c = 0; c < 3; c++) {
+    if ((dm.clientMask & (1 << c)) === 0) continue;
+    for (let p = 0; p < pages; p++) out[c]!.push(dm.getDirty(p * PS, PS, c));
+  }
+  return out;
+}
+
+function pageRange(start: number, length: number): [number, number] {
+  return [Math.floor(start / PS), Math.ceil((start + length) / PS)];
+}
+
+/** A byte range inside `pages` pages, often unaligned. */
+function byteRange(pages: number) {
+  return fc
+    .tuple(fc.nat({ max: pages * PS }), fc.nat({ max: pages * PS }))
+    .map(([a, b]) => ({ start: Math.min(a, b), length: Math.abs(a - b) }));
+}
+
+const op = (pages: number) =>
+  fc.oneof(
+    fc.record({ kind: fc.constant('set' as const), r: byteRange(pages), mask: fc.integer({ min: 0, max: 7 }) }),
+    fc.record({ kind: fc.constant('testAndClear' as const), r: byteRange(pages), client: fc.constantFrom(0, 1, 2) }),
+    fc.record({ kind: fc.constant('snapshot' as const), r: byteRange(pages), client: fc.constantFrom(0, 1, 2), q: byteRange(pages) }),
+    fc.record({ kind: fc.constant('get' as const), r: byteRange(pages), client: fc.constantFrom(0, 1, 2) }),
+    fc.record({ kind: fc.constant('flag' as const), addr: fc.nat({ max: pages * PS - 1 }), client: fc.constantFrom(0, 1, 2) }),
+  );
+
+describe('DirtyMemory against a per-page boolean oracle', () => {
+  for (const tcg of [false, true]) {
+    it(`random operations agree with the oracle across bitmap blocks (tcg=${tcg})`, () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 4 * BLOCK_PAGES + 7 }).chain((pages) => fc.tuple(fc.constant(pages), fc.array(op(pages), { maxLength: 30 }))),
+          ([pages, ops]) => {
+            const dm = make(pages, tcg);
+            const oracle: Oracle = [new Array<boolean>(pages).fill(false), new Array<boolean>(pages).fill(false), new Array<boolean>(pages).fill(false)];
+            const exists = (c: number) => (dm.clientMask & (1 << c)) !== 0;
+            for (const o of ops) {
+              if (o.kind === 'set') {
+                dm.setDirtyRange(o.r.start, o.r.length, o.mask);
+                const [p, e] = pageRange(o.r.start, o.r.length);
+                for (let c = 0; c < 3; c++) if (o.mask & (1 << c) && exists(c)) for (let k = p; k < e; k++) oracle[c]![k] = true;
+              } else if (o.kind === 'flag') {
+                if (!exists(o.client)) continue;
+                dm.setDirtyFlag(o.addr, o.client);
+                oracle[o.client]![Math.floor(o.addr / PS)] = true;
+              } else if (!exists(o.client)) {
+                expect(() => dm.getDirty(o.r.start, o.r.length, o.client)).toThrow(DirtyClientError);
+              } else if (o.kind === 'get') {
+                const [p, e] = pageRange(o.r.start, o.r.length);
+                const seg = oracle[o.client]!.slice(p, e);
+                expect(dm.getDirty(o.r.start, o.r.length, o.client)).toBe(seg.some(Boolean));
+                expect(dm.allDirty(o.r.start, o.r.length, o.client)).toBe(seg.every(Boolean));
+                const clean = [0, 1, 2].filter((c) => exists(c) && !oracle[c]!.slice(p, e).every(Boolean)).reduce((m, c) => m | (1 << c), 0);
+                expect(dm.rangeIncludesClean(o.r.start, o.r.length, DIRTY_CLIENTS_ALL)).toBe(clean);
+              } else if (o.kind === 'testAndClear') {
+                const [p, e] = pageRange(o.r.start, o.r.length);
+                const expected = o.r.length > 0 && oracle[o.client]!.slice(p, e).some(Boolean);
+                expect(dm.testAndClearDirty(o.r.start, o.r.length, o.client)).toBe(expected);
+                if (o.r.length > 0) for (let k = p; k < e; k++) oracle[o.client]![k] = false;
+              } else {
+                const [p, e] = pageRange(o.r.start, o.r.length);
+                const before = oracle[o.client]!.slice();
+                const snap = dm.snapshotAndClearDirty(o.r.start, o.r.length, o.client);
+                for (let k = p; k < e; k++) oracle[o.client]![k] = false;
+                // Query a sub-range of the snapshot: only pages of the snapshotted range can be dirty in it.
+                const qs = Math.max(o.q.start, o.r.start);
+                const qe = Math.min(o.q.start + o.q.length, o.r.start + o.r.length);
+                if (qe >= qs) {
+                  const [qp, qend] = pageRange(qs, qe - qs);
+                  expect(dm.snapshotGetDirty(snap, qs, qe - qs)).toBe(before.slice(qp, qend).some(Boolean));
+                }
+              }
+            }
+            expect(readAll(dm, pages)).toEqual(oracle.map((o, c) => (exists(c) ? o : [])));
+          },
+        ),
+        { numRuns: 150 },
+      );
+    });
+  }
+});
+
+describe('DirtyMemory semantics', () => {
+  // upstream e87f7778b6: no work at all when nobody logs; only clients with a clean page need setting
+  it('setDirtyRange with mask 0 does nothing, even for a range it would reject', () => {
+    const dm = make(100, true);
+    dm.setDirtyRange(0, 100 * PS, 0);
+    dm.setDirtyRange(1e12, 5, 0);
+    expect(dm.getDirty(0, 100 * PS, DIRTY_MEMORY_VGA)).toBe(false);
+    expect(dm.getDirty(0, 100 * PS, DIRTY_MEMORY_MIGRATION)).toBe(false);
+  });
+
+  // upstream e87f7778b6
+  it('rangeIncludesClean names exactly the clients with a clean page in the range', () => {
+    const dm = make(100, true);
+    dm.setDirtyRange(10 * PS, 10 * PS, 1 << DIRTY_MEMORY_VGA);
+    dm.setDirtyRange(10 * PS, 5 * PS, 1 << DIRTY_MEMORY_MIGRATION);
+    expect(dm.rangeIncludesClean(10 * PS, 10 * PS, DIRTY_CLIENTS_ALL)).toBe((1 << DIRTY_MEMORY_CODE) | (1 << DIRTY_MEMORY_MIGRATION));
+    expect(dm.rangeIncludesClean(10 * PS, 5 * PS, DIRTY_CLIENTS_NOCODE)).toBe(0);
+    // Setting over an already-dirty client leaves it exactly as it was.
+    dm.setDirtyRange(10 * PS, 10 * PS, DIRTY_CLIENTS_ALL);
+    expect(dm.allDirty(10 * PS, 10 * PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+    expect(dm.getDirty(9 * PS, PS, DIRTY_MEMORY_VGA)).toBe(false);
+    expect(dm.getDirty(20 * PS, PS, DIRTY_MEMORY_VGA)).toBe(false);
+  });
+
+  // upstream 72b47e79ce: all_dirty means all pages are dirty, not "some page is clean"
+  it('allDirty is true only when every page of the range is dirty', () => {
+    const dm = make(200, false);
+    dm.setDirtyRange(60 * PS, 10 * PS, 1 << DIRTY_MEMORY_VGA); // straddles the block boundary at page 64
+    expect(dm.allDirty(60 * PS, 10 * PS, DIRTY_MEMORY_VGA)).toBe(true);
+    expect(dm.allDirty(60 * PS, 11 * PS, DIRTY_MEMORY_VGA)).toBe(false);
+    expect(dm.allDirty(59 * PS, 2 * PS, DIRTY_MEMORY_VGA)).toBe(false);
+    expect(dm.getDirty(59 * PS, 2 * PS, DIRTY_MEMORY_VGA)).toBe(true);
+    expect(dm.allDirty(60 * PS + 100, 1, DIRTY_MEMORY_VGA)).toBe(true);
+  });
+
+  // upstream 03eebc9e32: test and clear in one atomic step, no get/reset pair
+  it('testAndClearDirty reports and clears in one call; a second call sees nothing', () => {
+    const dm = make(200, false);
+    dm.setDirtyRange(63 * PS, 3 * PS, 1 << DIRTY_MEMORY_MIGRATION);
+    expect(dm.testAndClearDirty(0, 200 * PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+    expect(dm.testAndClearDirty(0, 200 * PS, DIRTY_MEMORY_MIGRATION)).toBe(false);
+    expect(dm.testAndClearDirty(0, 0, DIRTY_MEMORY_MIGRATION)).toBe(false);
+  });
+
+  // upstream 677e7805cf: the CODE client exists only when TCG is the accelerator
+  it('without TCG there is no CODE client: asking for it is an error, masks drop it', () => {
+    const dm = make(100, false);
+    expect(dm.clientMask).toBe(DIRTY_CLIENTS_NOCODE);
+    dm.setDirtyRange(0, 100 * PS, DIRTY_CLIENTS_ALL);
+    expect(dm.allDirty(0, 100 * PS, DIRTY_MEMORY_VGA)).toBe(true);
+    expect(dm.allDirty(0, 100 * PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+    expect(() => dm.getDirty(0, PS, DIRTY_MEMORY_CODE)).toThrow(DirtyClientError);
+    expect(() => dm.blocksOf(DIRTY_MEMORY_CODE)).toThrow(DirtyClientError);
+    expect(dm.rangeIncludesClean(0, PS, 1 << DIRTY_MEMORY_CODE)).toBe(0);
+  });
+
+  // upstream 677e7805cf
+  it('with TCG the CODE client exists and is set by DIRTY_CLIENTS_ALL', () => {
+    const dm = make(100, true);
+    expect(dm.clientMask).toBe(DIRTY_CLIENTS_ALL);
+    dm.setDirtyRange(0, PS, DIRTY_CLIENTS_ALL);
+    expect(dm.getDirty(0, PS, DIRTY_MEMORY_CODE)).toBe(true);
+  });
+
+  // upstream 9460dee4b2: set_dirty_lebitmap syncs DIRTY_MEMORY_CODE only when TCG is on
+  for (const tcg of [false, true]) {
+    it(`setDirtyLebitmap merges a KVM bitmap into VGA and MIGRATION, CODE only with TCG (tcg=${tcg})`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.boolean(), { minLength: 1, maxLength: 150 }),
+          fc.nat({ max: 100 }),
+          fc.boolean(),
+          fc.constantFrom(4096, 8192),
+          (bools, startPage, global, realHost) => {
+            const ratio = realHost / PS;
+            const pages = startPage + bools.length * ratio + 3;
+            const dm = new DirtyMemory({ tcg, blockPages: BLOCK_PAGES, realHostPageSize: realHost });
+            dm.extend(pages);
+            const bytes = new Uint8Array(Math.ceil(bools.length / 64) * 8);
+            bools.forEach((b, i) => {
+              if (b) bytes[i >>> 3] = (bytes[i >>> 3] as number) | (1 << (i & 7));
+            });
+            const n = dm.setDirtyLebitmap(bitmapFromLe(bytes, bools.length), startPage * PS, bools.length, global);
+            expect(n).toBe(bools.filter(Boolean).length);
+            for (let p = 0; p < pages; p++) {
+              const i = Math.floor((p - startPage) / ratio);
+              const want = p >= startPage && i < bools.length && bools[i] === true;
+              expect(dm.getDirty(p * PS, PS, DIRTY_MEMORY_VGA)).toBe(want);
+              expect(dm.getDirty(p * PS, PS, DIRTY_MEMORY_MIGRATION)).toBe(want && global);
+              if (tcg) expect(dm.getDirty(p * PS, PS, DIRTY_MEMORY_CODE)).toBe(want);
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
+  }
+
+  it('syncDirtyBitmap moves a block\'s MIGRATION bits into the migration bitmap and counts the new ones', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3 }).map((k) => k * 32 + 0), // block offsets on bitmap words
+        fc.integer({ min: 1, max: 200 }),
+        fc.nat({ max: 40 }),
+        fc.array(fc.nat({ max: 199 }), { maxLength: 80 }),
+        fc.array(fc.nat({ max: 199 }), { maxLength: 40 }),
+        (offPages, blockPages, startPageRaw, dirtyPages, alreadyInDest) => {
+          const startPage = Math.min(startPageRaw, blockPages - 1);
+          const total = offPages + blockPages + 40;
+          const dm = make(total, false);
+          const block = { idstr: 'b', offset: offPages * PS, usedLength: blockPages * PS };
+          const src = new Array<boolean>(total).fill(false);
+          for (const p of dirtyPages) {
+            const abs = Math.min(p, total - 1);
+            dm.setDirtyFlag(abs * PS, DIRTY_MEMORY_MIGRATION);
+            src[abs] = true;
+          }
+          const dest = new Uint32Array(Math.ceil(blockPages / 32) + 1);
+          const destBools = new Array<boolean>(dest.length * 32).fill(false);
+          for (const p of alreadyInDest) {
+            const k = p % blockPages;
+            dest[k >>> 5] = (dest[k >>> 5] as number) | (1 << (k & 31));
+            destBools[k] = true;
+          }
+          const start = startPage * PS;
+          const length = (blockPages - startPage) * PS;
+          let expectedNew = 0;
+          for (let k = startPage; k < blockPages; k++) {
+            if (src[offPages + k]) {
+              if (!destBools[k]) expectedNew++;
+              destBools[k] = true;
+              src[offPages + k] = false;
+            }
+          }
+          expect(dm.syncDirtyBitmap(block, dest, start, length)).toBe(expectedNew);
+          for (let k = 0; k < destBools.length; k++) expect(((dest[k >>> 5] as number) >>> (k & 31)) & 1).toBe(destBools[k] ? 1 : 0);
+          for (let p = 0; p < total; p++) expect(dm.getDirty(p * PS, PS, DIRTY_MEMORY_MIGRATION)).toBe(src[p]);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('extend publishes a new block list and leaves the old one intact for its readers', () => {
+    const dm = make(BLOCK_PAGES, false);
+    const old = dm.blocksOf(DIRTY_MEMORY_VGA);
+    dm.setDirtyFlag(5 * PS, DIRTY_MEMORY_VGA);
+    dm.extend(3 * BLOCK_PAGES);
+    const now = dm.blocksOf(DIRTY_MEMORY_VGA);
+    expect(now).not.toBe(old);
+    expect(old.length).toBe(1);
+    expect(Object.isFrozen(old)).toBe(true);
+    expect(now.length).toBe(3);
+    expect(now[0]).toBe(old[0]); // same bits, seen by old and new readers
+    expect(dm.getDirty(5 * PS, PS, DIRTY_MEMORY_VGA)).toBe(true);
+    expect(dm.numPages).toBe(3 * BLOCK_PAGES);
+    dm.setDirtyFlag((3 * BLOCK_PAGES - 1) * PS, DIRTY_MEMORY_VGA);
+    expect(dm.getDirty((3 * BLOCK_PAGES - 1) * PS, PS, DIRTY_MEMORY_VGA)).toBe(true);
+  });
+
+  it('an attached view shares the bits of its owner', () => {
+    const dm = make(100, true);
+    const view = DirtyMemory.attach(dm.handle());
+    view.setDirtyRange(3 * PS, PS, DIRTY_CLIENTS_ALL);
+    expect(dm.getDirty(3 * PS, PS, DIRTY_MEMORY_CODE)).toBe(true);
+    expect(dm.testAndClearDirty(3 * PS, PS, DIRTY_MEMORY_VGA)).toBe(true);
+    expect(view.getDirty(3 * PS, PS, DIRTY_MEMORY_VGA)).toBe(false);
+    expect(() => view.extend(1000)).toThrow();
+  });
+
+  it('the clear hook sees every clear with its page-aligned range', () => {
+    const dm = make(200, false);
+    const seen: [number, number, number, boolean][] = [];
+    dm.setClearHook((s, l, c, d) => seen.push([s, l, c, d]));
+    dm.setDirtyRange(0, 200 * PS, DIRTY_CLIENTS_ALL);
+    dm.testAndClearDirty(PS + 1, PS, DIRTY_MEMORY_VGA);
+    dm.snapshotAndClearDirty(10 * PS, 3 * PS, DIRTY_MEMORY_VGA);
+    dm.syncDirtyBitmap({ idstr: 'b', offset: 64 * PS, usedLength: 64 * PS }, new Uint32Array(2));
+    expect(seen).toEqual([
+      [PS, 2 * PS, DIRTY_MEMORY_VGA, true],
+      [10 * PS, 3 * PS, DIRTY_MEMORY_VGA, true],
+      [64 * PS, 64 * PS, DIRTY_MEMORY_MIGRATION, true],
+    ]);
+  });
+});
+
+describe('DirtyMemory bad input: typed errors, state unchanged', () => {
+  function state(dm: DirtyMemory): Oracle {
+    return readAll(dm, dm.numPages);
+  }
+
+  it('client index out of range', () => {
+    const dm = make(100, true);
+    dm.setDirtyRange(0, 7 * PS, DIRTY_CLIENTS_ALL);
+    const before = state(dm);
+    for (const c of [-1, 3, 1.5, Number.NaN]) {
+      expect(() => dm.getDirty(0, PS, c)).toThrow(DirtyClientError);
+      expect(() => dm.testAndClearDirty(0, PS, c)).toThrow(DirtyClientError);
+      expect(() => dm.snapshotAndClearDirty(0, PS, c)).toThrow(DirtyClientError);
+      expect(() => dm.setDirtyFlag(0, c)).toThrow(DirtyClientError);
+    }
+    expect(() => dm.setDirtyRange(0, 100 * PS, 1 << 3)).toThrow(DirtyClientError);
+    expect(() => dm.setDirtyRange(0, 100 * PS, DIRTY_CLIENTS_ALL | 16)).toThrow(DirtyClientError);
+    expect(state(dm)).toEqual(before);
+  });
+
+  it('ranges outside RAM, a block or a snapshot', () => {
+    const dm = make(100, false);
+    dm.setDirtyRange(0, 100 * PS, 1 << DIRTY_MEMORY_MIGRATION);
+    const before = state(dm);
+    expect(() => dm.setDirtyRange(99 * PS, 2 * PS, DIRTY_CLIENTS_ALL)).toThrow(DirtyRangeError);
+    expect(() => dm.setDirtyRange(-PS, PS, DIRTY_CLIENTS_ALL)).toThrow(DirtyRangeError);
+    expect(() => dm.testAndClearDirty(0, 101 * PS, DIRTY_MEMORY_MIGRATION)).toThrow(DirtyRangeError);
+    expect(() => dm.getDirty(Number.NaN, PS, DIRTY_MEMORY_VGA)).toThrow(DirtyRangeError);
+    const block = { idstr: 'pc.ram', offset: 32 * PS, usedLength: 32 * PS };
+    expect(() => dm.syncDirtyBitmap(block, new Uint32Array(1), 0, 33 * PS)).toThrow(DirtyRangeError);
+    expect(() => dm.syncDirtyBitmap(block, new Uint32Array(1), 16 * PS, 17 * PS)).toThrow(DirtyRangeError);
+    expect(() => dm.syncDirtyBitmap({ ...block, offset: 80 * PS }, new Uint32Array(1))).toThrow(DirtyRangeError);
+    expect(() => dm.syncDirtyBitmap({ ...block, usedLength: 64 * PS }, new Uint32Array(1))).toThrow(DirtyBitmapSizeError);
+    expect(() => dm.setDirtyLebitmap(new Uint32Array(4), 90 * PS, 20)).toThrow(DirtyRangeError);
+    expect(state(dm)).toEqual(before);
+    const snap = dm.snapshotAndClearDirty(10 * PS, 10 * PS, DIRTY_MEMORY_MIGRATION);
+    expect(() => dm.snapshotGetDirty(snap, 5 * PS, PS)).not.toThrow(); // inside the word-aligned snapshot
+    expect(() => dm.snapshotGetDirty(snap, 19 * PS, 2 * PS)).toThrow(DirtyRangeError);
+    expect(dm.snapshotGetDirty(snap, 5 * PS, PS)).toBe(false); // outside the range that was taken
+    expect(dm.snapshotGetDirty(snap, 19 * PS, PS)).toBe(true);
+  });
+
+  it('bad block size', () => {
+    expect(() => new DirtyMemory({ blockPages: 33 })).toThrow(RangeError);
+  });
+});

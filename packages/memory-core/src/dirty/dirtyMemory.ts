@@ -1,0 +1,563 @@
+import {
+  DIRTY_MEMORY_CODE,
+  DIRTY_MEMORY_MIGRATION,
+  DIRTY_MEMORY_NUM,
+  DIRTY_MEMORY_VGA,
+} from '../topology/types.js';
+import { PageSizes, type PageSizeOptions } from '../ram/pageSize.js';
+import { findNextBit, findNextZeroBit, popcount32 } from './bitmap.js';
+import { bitmapSetAtomic, bitmapTestAndClearAtomic } from './atomicBitmap.js';
+import { DirtyBitmapSnapshot } from './dirtyBitmapSnapshot.js';
+import { DirtyBitmapSizeError, DirtyClientError, DirtyRangeError } from './errors.js';
+
+/** Mask of every dirty-log client (QEMU's DIRTY_CLIENTS_ALL). */
+export const DIRTY_CLIENTS_ALL = (1 << DIRTY_MEMORY_NUM) - 1;
+/** Every client but CODE (QEMU's DIRTY_CLIENTS_NOCODE). */
+export const DIRTY_CLIENTS_NOCODE = DIRTY_CLIENTS_ALL & ~(1 << DIRTY_MEMORY_CODE);
+
+/**
+ * Pages per bitmap block (QEMU's DIRTY_MEMORY_BLOCK_SIZE): each client's
+ * bitmap is a list of blocks of this many bits, 256 KiB each.
+ */
+export const DIRTY_MEMORY_BLOCK_PAGES = 256 * 1024 * 8;
+
+/** The ram_addr range of a RAM block, as `syncDirtyBitmap` needs it. */
+export interface DirtyBlockRange {
+  /** The block's id string, for error messages. */
+  readonly idstr: string;
+  /** ram_addr of the block's first byte. */
+  readonly offset: number;
+  /** Bytes in use. */
+  readonly usedLength: number;
+}
+
+/**
+ * Called after bits were cleared by `testAndClearDirty`, `snapshotAndClearDirty`
+ * or `syncDirtyBitmap`, with the page-aligned ram_addr range that was cleared:
+ * where the logging layer calls each listener's `logClear` (upstream
+ * 077874e01f) and where TCG resets the NOTDIRTY state of TLB entries.
+ */
+export type DirtyClearHook = (start: number, length: number, client: number, dirty: boolean) => void;
+
+/** Options for {@link DirtyMemory}. */
+export interface DirtyMemoryOptions extends PageSizeOptions {
+  /**
+   * True when TCG is the accelerator: only then does the CODE client exist
+   * (upstream 677e7805cf). Default false.
+   */
+  readonly tcg?: boolean;
+  /** Pages per bitmap block; a positive multiple of 32. Default {@link DIRTY_MEMORY_BLOCK_PAGES}. */
+  readonly blockPages?: number;
+}
+
+/**
+ * Everything a worker thread needs to set and clear the same dirty bits:
+ * structured-cloneable, sent with `postMessage` or `workerData`.
+ */
+export interface DirtyMemoryHandle {
+  readonly tcg: boolean;
+  readonly targetPageBits: number;
+  readonly realHostPageSize: number;
+  readonly hostPageSize: number;
+  readonly blockPages: number;
+  readonly numPages: number;
+  /** Per client, the buffers of its blocks; empty for a client that does not exist. */
+  readonly buffers: readonly (readonly SharedArrayBuffer[])[];
+}
+
+const NO_BLOCKS: readonly Uint32Array[] = Object.freeze([]);
+
+/**
+ * QEMU's `ram_list.dirty_memory[]`: one bitmap per dirty-log client (VGA,
+ * CODE, MIGRATION) with one bit per target page of ram_addr space, set by
+ * whoever writes guest RAM and read and cleared by the display, TCG's code
+ * tracking and migration.
+ *
+ * Each bitmap is a list of fixed-size blocks in `SharedArrayBuffer`s, so
+ * worker threads can set bits in place (all updates are atomic, see
+ * `atomicBitmap.ts`). When RAM grows, a new list holding the old blocks plus
+ * new ones is published in place of the old list, which is never mutated:
+ * a reader holding the old list keeps valid blocks for the pages it knew
+ * about (QEMU publishes the list under RCU for the same reason).
+ *
+ * Ranges are (ram_addr, length) in bytes, safe integers; a range covers every
+ * target page it touches. A range beyond the RAM, or a client that does not
+ * exist, throws before any bit changes.
+ */
+export class DirtyMemory {
+  /** True when TCG is the accelerator and the CODE client exists. */
+  readonly tcg: boolean;
+  /** Mask of the clients that exist: VGA and MIGRATION, plus CODE with TCG. */
+  readonly clientMask: number;
+  /** The page sizes the bitmaps are laid out for. */
+  readonly pageSizes: PageSizes;
+  /** Bytes per bit. */
+  readonly targetPageSize: number;
+  /** Pages per block. */
+  readonly blockPages: number;
+  private attached: boolean;
+  private pages = 0;
+  private readonly clients: (readonly Uint32Array[])[];
+  private clearHook: DirtyClearHook | null = null;
+
+  /**
+   * Creates empty bitmaps (no pages); `extend` gives them room as RAM is added.
+   * @throws PageSizeError on a bad page size; RangeError when `blockPages` is not a positive multiple of 32
+   */
+  constructor(opts: DirtyMemoryOptions = {}) {
+    this.tcg = opts.tcg ?? false;
+    this.clientMask = this.tcg ? DIRTY_CLIENTS_ALL : DIRTY_CLIENTS_NOCODE;
+    this.pageSizes = new PageSizes(opts);
+    this.targetPageSize = this.pageSizes.targetPageSize;
+    const bp = opts.blockPages ?? DIRTY_MEMORY_BLOCK_PAGES;
+    if (!Number.isInteger(bp) || bp <= 0 || bp % 32 !== 0) {
+      throw new RangeError(`blockPages must be a positive multiple of 32, got ${bp}`);
+    }
+    this.blockPages = bp;
+    this.attached = false;
+    this.clients = [NO_BLOCKS, NO_BLOCKS, NO_BLOCKS];
+  }
+
+  /**
+   * A view on the bitmaps of another thread's `DirtyMemory`, from its
+   * `handle()`. Sets and clears act on the shared bits; the view covers the
+   * pages that existed when the handle was taken (take a new handle after the
+   * owner grows) and cannot `extend`.
+   */
+  static attach(handle: DirtyMemoryHandle): DirtyMemory {
+    const dm = new DirtyMemory({
+      tcg: handle.tcg,
+      targetPageBits: handle.targetPageBits,
+      realHostPageSize: handle.realHostPageSize,
+      hostPageSize: handle.hostPageSize,
+      blockPages: handle.blockPages,
+    });
+    for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
+      const bufs = handle.buffers[c] ?? [];
+      const blocks: Uint32Array[] = [];
+      for (const b of bufs) blocks.push(new Uint32Array(b));
+      dm.clients[c] = Object.freeze(blocks);
+    }
+    dm.pages = handle.numPages;
+    dm.attached = true;
+    return dm;
+  }
+
+  /** The handle to pass to a worker thread (see {@link DirtyMemory.attach}). */
+  handle(): DirtyMemoryHandle {
+    const buffers: SharedArrayBuffer[][] = [];
+    for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
+      const list: SharedArrayBuffer[] = [];
+      for (const b of this.clients[c] as readonly Uint32Array[]) list.push(b.buffer as SharedArrayBuffer);
+      buffers.push(list);
+    }
+    return {
+      tcg: this.tcg,
+      targetPageBits: this.pageSizes.targetPageBits,
+      realHostPageSize: this.pageSizes.realHostPageSize,
+      hostPageSize: this.pageSizes.hostPageSize,
+      blockPages: this.blockPages,
+      numPages: this.pages,
+      buffers,
+    };
+  }
+
+  /** Target pages covered (QEMU's last_ram_page at the last extend). */
+  get numPages(): number {
+    return this.pages;
+  }
+
+  /**
+   * The current block list of a client (frozen; a later `extend` publishes a
+   * new list and leaves this one valid).
+   * @throws DirtyClientError for a client that does not exist
+   */
+  blocksOf(client: number): readonly Uint32Array[] {
+    this.checkClient(client);
+    return this.clients[client] as readonly Uint32Array[];
+  }
+
+  /**
+   * Grows every client's bitmap to cover `newNumPages` pages (QEMU's
+   * dirty_memory_extend). New bits are clear. Never shrinks.
+   */
+  extend(newNumPages: number): void {
+    if (this.attached) throw new Error('an attached DirtyMemory cannot extend; extend the owner and attach again');
+    if (newNumPages <= this.pages) return;
+    const want = Math.ceil(newNumPages / this.blockPages);
+    for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
+      if ((this.clientMask & (1 << c)) === 0) continue;
+      const old = this.clients[c] as readonly Uint32Array[];
+      if (old.length >= want) continue;
+      const next = old.slice();
+      while (next.length < want) next.push(new Uint32Array(new SharedArrayBuffer(this.blockPages / 8)));
+      this.clients[c] = Object.freeze(next);
+    }
+    this.pages = newNumPages;
+  }
+
+  /**
+   * Installs the hook called after every clearing operation (one hook; `null`
+   * removes it). See {@link DirtyClearHook}.
+   */
+  setClearHook(hook: DirtyClearHook | null): void {
+    this.clearHook = hook;
+  }
+
+  /**
+   * True when any page of the range is dirty for `client`
+   * (cpu_physical_memory_get_dirty).
+   * @throws DirtyClientError, DirtyRangeError
+   */
+  getDirty(start: number, length: number, client: number): boolean {
+    this.checkClient(client);
+    this.checkRange(start, length);
+    const blocks = this.clients[client] as readonly Uint32Array[];
+    return this.anyPages(blocks, Math.floor(start / this.targetPageSize), Math.ceil((start + length) / this.targetPageSize));
+  }
+
+  /**
+   * True when every page of the range is dirty for `client`
+   * (cpu_physical_memory_all_dirty: all, as its name says; upstream 72b47e79ce).
+   * @throws DirtyClientError, DirtyRangeError
+   */
+  allDirty(start: number, length: number, client: number): boolean {
+    this.checkClient(client);
+    this.checkRange(start, length);
+    const blocks = this.clients[client] as readonly Uint32Array[];
+    return this.allPages(blocks, Math.floor(start / this.targetPageSize), Math.ceil((start + length) / this.targetPageSize));
+  }
+
+  /**
+   * The clients of `mask` for which the range has at least one clean page
+   * (cpu_physical_memory_range_includes_clean). Clients that do not exist
+   * are left out.
+   * @throws DirtyClientError for a mask bit above MIGRATION; DirtyRangeError
+   */
+  rangeIncludesClean(start: number, length: number, mask: number): number {
+    this.checkMask(mask);
+    this.checkRange(start, length);
+    mask &= this.clientMask;
+    const page = Math.floor(start / this.targetPageSize);
+    const end = Math.ceil((start + length) / this.targetPageSize);
+    let ret = 0;
+    for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
+      if ((mask & (1 << c)) !== 0 && !this.allPages(this.clients[c] as readonly Uint32Array[], page, end)) ret |= 1 << c;
+    }
+    return ret;
+  }
+
+  /**
+   * Marks the range dirty for every client in `mask`
+   * (cpu_physical_memory_set_dirty_range). Atomic: callable from any thread.
+   * Hot path.
+   *
+   * A zero mask does nothing at all (nobody is logging), and a client whose
+   * pages are all dirty already is skipped, so a store to a page that is
+   * dirty for everyone costs reads only (upstream e87f7778b6). The CODE bit
+   * is ignored when TCG is off, as QEMU's callers pass DIRTY_CLIENTS_ALL
+   * whatever the accelerator.
+   *
+   * The skip is decided by reading the bits: a writer whose page data must
+   * be seen by whoever clears these bits has to order its data stores before
+   * this call (an `Atomics` store, or the vCPU safe-point protocol).
+   * @throws DirtyClientError for a mask bit above MIGRATION; DirtyRangeError
+   */
+  setDirtyRange(start: number, length: number, mask: number): void {
+    if (mask === 0) return;
+    this.checkMask(mask);
+    this.checkRange(start, length);
+    mask &= this.clientMask;
+    const page = Math.floor(start / this.targetPageSize);
+    const end = Math.ceil((start + length) / this.targetPageSize);
+    for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
+      if ((mask & (1 << c)) === 0) continue;
+      const blocks = this.clients[c] as readonly Uint32Array[];
+      if (!this.allPages(blocks, page, end)) this.setPages(blocks, page, end);
+    }
+  }
+
+  /**
+   * Marks the page holding `addr` dirty for one client
+   * (cpu_physical_memory_set_dirty_flag). Atomic. Hot path.
+   * @throws DirtyClientError, DirtyRangeError
+   */
+  setDirtyFlag(addr: number, client: number): void {
+    this.checkClient(client);
+    this.checkRange(addr, 1);
+    const page = Math.floor(addr / this.targetPageSize);
+    const idx = Math.floor(page / this.blockPages);
+    const off = page - idx * this.blockPages;
+    Atomics.or((this.clients[client] as readonly Uint32Array[])[idx] as Uint32Array, off >>> 5, 1 << (off & 31));
+  }
+
+  /**
+   * Clears the range for `client` and returns true when any page was dirty,
+   * as one atomic step per bitmap word: a bit set concurrently is either
+   * reported here or left set (cpu_physical_memory_test_and_clear_dirty;
+   * upstream 03eebc9e32). Calls the clear hook.
+   * @throws DirtyClientError, DirtyRangeError
+   */
+  testAndClearDirty(start: number, length: number, client: number): boolean {
+    this.checkClient(client);
+    this.checkRange(start, length);
+    if (length === 0) return false;
+    const page = Math.floor(start / this.targetPageSize);
+    const end = Math.ceil((start + length) / this.targetPageSize);
+    const blocks = this.clients[client] as readonly Uint32Array[];
+    let dirty = false;
+    let p = page;
+    while (p < end) {
+      const idx = Math.floor(p / this.blockPages);
+      const off = p - idx * this.blockPages;
+      const num = Math.min(end - p, this.blockPages - off);
+      if (bitmapTestAndClearAtomic(blocks[idx] as Uint32Array, off, num)) dirty = true;
+      p += num;
+    }
+    if (this.clearHook !== null) {
+      this.clearHook(page * this.targetPageSize, (end - page) * this.targetPageSize, client, dirty);
+    }
+    return dirty;
+  }
+
+  /**
+   * Clears the range for `client` without reporting (cpu_physical_memory_clear_dirty_range).
+   * @throws DirtyClientError, DirtyRangeError
+   */
+  clearDirtyRange(start: number, length: number, client: number): void {
+    this.testAndClearDirty(start, length, client);
+  }
+
+  /**
+   * Takes the client's bits over the range and clears them in the same
+   * atomic step, returning them as a snapshot
+   * (cpu_physical_memory_snapshot_and_clear_dirty). Bits outside the
+   * range, even in the same bitmap word, are left alone. Calls the clear hook.
+   * @throws DirtyClientError, DirtyRangeError
+   */
+  snapshotAndClearDirty(start: number, length: number, client: number): DirtyBitmapSnapshot {
+    this.checkClient(client);
+    this.checkRange(start, length);
+    const ps = this.targetPageSize;
+    const page = Math.floor(start / ps);
+    const end = Math.max(page, Math.ceil((start + length) / ps));
+    // The snapshot starts on a bitmap word so that its words line up with ours.
+    const firstPage = page - (page % 32);
+    const snapPages = end - firstPage;
+    const dirty = new Uint32Array(Math.ceil(snapPages / 32));
+    const blocks = this.clients[client] as readonly Uint32Array[];
+    const wordsPerBlock = this.blockPages / 32;
+    const firstWord = firstPage / 32;
+    for (let k = 0; k < dirty.length; k++) {
+      const gw = firstWord + k;
+      const lo = gw * 32;
+      let m = 0xffffffff;
+      if (lo < page) m = (m << (page - lo)) >>> 0;
+      if (lo + 32 > end) m = (m & (0xffffffff >>> (lo + 32 - end))) >>> 0;
+      const idx = Math.floor(gw / wordsPerBlock);
+      dirty[k] = takeWord(blocks[idx] as Uint32Array, gw - idx * wordsPerBlock, m);
+    }
+    if (this.clearHook !== null) this.clearHook(page * ps, (end - page) * ps, client, true);
+    return new DirtyBitmapSnapshot(firstPage * ps, end * ps, ps, dirty);
+  }
+
+  /**
+   * True when the snapshot has a dirty page in the range
+   * (cpu_physical_memory_snapshot_get_dirty). The range must lie inside the
+   * snapshot.
+   * @throws DirtyRangeError
+   */
+  snapshotGetDirty(snap: DirtyBitmapSnapshot, start: number, length: number): boolean {
+    if (!(start >= snap.start && length >= 0 && start + length <= snap.end)) {
+      throw new DirtyRangeError(start, length, snap.start, snap.end - snap.start, 'the snapshot');
+    }
+    const ps = snap.targetPageSize;
+    const first = Math.floor((start - snap.start) / ps);
+    const end = Math.ceil((start + length - snap.start) / ps);
+    return findNextBit(snap.dirty, end, first) < end;
+  }
+
+  /**
+   * Moves the block's MIGRATION bits into `dest` (bit `i` = page `i` of the
+   * block) and returns how many pages became newly dirty in `dest`
+   * (cpu_physical_memory_sync_dirty_bitmap). Each word is taken with
+   * `Atomics.exchange`, so a page dirtied concurrently is either counted
+   * now or still dirty for the next sync. Calls the clear hook. Hot path.
+   *
+   * `start` and `length` select part of the block (bytes, relative to it).
+   * @throws DirtyRangeError when the part is outside the block's used length; DirtyBitmapSizeError
+   */
+  syncDirtyBitmap(block: DirtyBlockRange, dest: Uint32Array, start = 0, length = block.usedLength): number {
+    if (!(start >= 0 && length >= 0 && start + length <= block.usedLength)) {
+      throw new DirtyRangeError(start, length, 0, block.usedLength, `block "${block.idstr}"`);
+    }
+    this.checkRange(block.offset + start, length);
+    const ps = this.targetPageSize;
+    const destPage = Math.floor(start / ps);
+    const npages = Math.ceil((start + length) / ps) - destPage;
+    if (dest.length * 32 < destPage + npages) throw new DirtyBitmapSizeError(destPage + npages, dest.length * 32);
+    const srcPage = Math.floor((block.offset + start) / ps);
+    const blocks = this.clients[DIRTY_MEMORY_MIGRATION] as readonly Uint32Array[];
+    let num = 0;
+    if (srcPage % 32 === 0 && destPage % 32 === 0) {
+      // Both bitmaps word aligned (find_ram_offset aligns blocks for this):
+      // move whole words.
+      const wordsPerBlock = this.blockPages / 32;
+      const nwords = Math.ceil(npages / 32);
+      const tailMask = npages % 32 === 0 ? 0xffffffff : 0xffffffff >>> (32 - (npages % 32));
+      const gw = srcPage / 32;
+      let idx = Math.floor(gw / wordsPerBlock);
+      let w = gw - idx * wordsPerBlock;
+      let src = blocks[idx] as Uint32Array;
+      const d0 = destPage / 32;
+      for (let k = 0; k < nwords; k++) {
+        if (src[w] !== 0) {
+          const bits = k === nwords - 1 && tailMask !== 0xffffffff ? takeWord(src, w, tailMask) : Atomics.exchange(src, w, 0);
+          const dw = d0 + k;
+          const old = dest[dw] as number;
+          const fresh = bits & ~old;
+          if (fresh !== 0) {
+            dest[dw] = old | bits;
+            num += popcount32(fresh);
+          }
+        }
+        if (++w === wordsPerBlock) {
+          idx++;
+          w = 0;
+          src = blocks[idx] as Uint32Array;
+        }
+      }
+    } else {
+      for (let i = 0; i < npages; i++) {
+        const p = srcPage + i;
+        const idx = Math.floor(p / this.blockPages);
+        const off = p - idx * this.blockPages;
+        const bit = 1 << (off & 31);
+        const map = blocks[idx] as Uint32Array;
+        if (((map[off >>> 5] as number) & bit) !== 0 && (Atomics.and(map, off >>> 5, ~bit) & bit) !== 0) {
+          const k = destPage + i;
+          const dw = k >>> 5;
+          const db = 1 << (k & 31);
+          if (((dest[dw] as number) & db) === 0) {
+            dest[dw] = (dest[dw] as number) | db;
+            num++;
+          }
+        }
+      }
+    }
+    if (this.clearHook !== null) {
+      this.clearHook(srcPage * ps, npages * ps, DIRTY_MEMORY_MIGRATION, num !== 0);
+    }
+    return num;
+  }
+
+  /**
+   * Merges a little-endian dirty bitmap with one bit per real host page
+   * (KVM's dirty log) into the clients' bitmaps from ram_addr `start`
+   * (cpu_physical_memory_set_dirty_lebitmap). VGA always; MIGRATION when
+   * `globalDirtyTracking`; CODE only when TCG is on (upstream 9460dee4b2).
+   * `lebitmap` is a bitmap as `bitmapFromLe` reads it, already converted to
+   * our words. Returns the number of set bits (dirty host pages).
+   * @throws DirtyRangeError
+   */
+  setDirtyLebitmap(lebitmap: Uint32Array, start: number, pages: number, globalDirtyTracking = true): number {
+    const ps = this.targetPageSize;
+    const hpratio = this.pageSizes.hostToTargetRatio;
+    this.checkRange(start, pages * hpratio * ps);
+    if (lebitmap.length * 32 < pages) throw new DirtyBitmapSizeError(pages, lebitmap.length * 32);
+    let clients = this.clientMask;
+    if (!globalDirtyTracking) clients &= ~(1 << DIRTY_MEMORY_MIGRATION);
+    const startPage = start / ps;
+    const nwords = Math.ceil(pages / 32);
+    const tailMask = pages % 32 === 0 ? 0xffffffff : 0xffffffff >>> (32 - (pages % 32));
+    let num = 0;
+    if (hpratio === 1 && startPage % 32 === 0) {
+      const wordsPerBlock = this.blockPages / 32;
+      const vga = this.clients[DIRTY_MEMORY_VGA] as readonly Uint32Array[];
+      const mig = this.clients[DIRTY_MEMORY_MIGRATION] as readonly Uint32Array[];
+      const code = this.clients[DIRTY_MEMORY_CODE] as readonly Uint32Array[];
+      for (let k = 0; k < nwords; k++) {
+        let v = lebitmap[k] as number;
+        if (v === 0) continue;
+        if (k === nwords - 1) v = (v & tailMask) >>> 0;
+        const gw = startPage / 32 + k;
+        const idx = Math.floor(gw / wordsPerBlock);
+        const w = gw - idx * wordsPerBlock;
+        num += popcount32(v);
+        Atomics.or(vga[idx] as Uint32Array, w, v);
+        if ((clients & (1 << DIRTY_MEMORY_MIGRATION)) !== 0) Atomics.or(mig[idx] as Uint32Array, w, v);
+        if ((clients & (1 << DIRTY_MEMORY_CODE)) !== 0) Atomics.or(code[idx] as Uint32Array, w, v);
+      }
+    } else {
+      const len = hpratio * ps;
+      for (let k = 0; k < nwords; k++) {
+        let v = lebitmap[k] as number;
+        if (k === nwords - 1) v = (v & tailMask) >>> 0;
+        while (v !== 0) {
+          const j = 31 - Math.clz32(v & -v);
+          v = (v & (v - 1)) >>> 0;
+          this.setDirtyRange(start + (k * 32 + j) * len, len, clients);
+          num++;
+        }
+      }
+    }
+    return num;
+  }
+
+  private checkClient(client: number): void {
+    if (!(client >= 0 && client < DIRTY_MEMORY_NUM && Number.isInteger(client)) || (this.clientMask & (1 << client)) === 0) {
+      throw new DirtyClientError(client, this.clientMask);
+    }
+  }
+
+  private checkMask(mask: number): void {
+    const bad = mask & ~DIRTY_CLIENTS_ALL;
+    if (bad !== 0 || !Number.isInteger(mask)) throw new DirtyClientError(31 - Math.clz32(bad), this.clientMask);
+  }
+
+  private checkRange(start: number, length: number): void {
+    const limit = this.pages * this.targetPageSize;
+    if (!(start >= 0 && length >= 0 && start + length <= limit)) {
+      throw new DirtyRangeError(start, length, 0, limit, 'RAM');
+    }
+  }
+
+  private anyPages(blocks: readonly Uint32Array[], page: number, end: number): boolean {
+    while (page < end) {
+      const idx = Math.floor(page / this.blockPages);
+      const off = page - idx * this.blockPages;
+      const stop = Math.min(off + end - page, this.blockPages);
+      if (findNextBit(blocks[idx] as Uint32Array, stop, off) < stop) return true;
+      page += stop - off;
+    }
+    return false;
+  }
+
+  private allPages(blocks: readonly Uint32Array[], page: number, end: number): boolean {
+    while (page < end) {
+      const idx = Math.floor(page / this.blockPages);
+      const off = page - idx * this.blockPages;
+      const stop = Math.min(off + end - page, this.blockPages);
+      if (findNextZeroBit(blocks[idx] as Uint32Array, stop, off) < stop) return false;
+      page += stop - off;
+    }
+    return true;
+  }
+
+  private setPages(blocks: readonly Uint32Array[], page: number, end: number): void {
+    while (page < end) {
+      const idx = Math.floor(page / this.blockPages);
+      const off = page - idx * this.blockPages;
+      const num = Math.min(end - page, this.blockPages - off);
+      bitmapSetAtomic(blocks[idx] as Uint32Array, off, num);
+      page += num;
+    }
+  }
+}
+
+/** Takes the bits of `mask` out of word `w` atomically and returns them. Hot path. */
+function takeWord(map: Uint32Array, w: number, mask: number): number {
+  if (((map[w] as number) & mask) === 0) return 0;
+  if (mask === 0xffffffff) return Atomics.exchange(map, w, 0);
+  return (Atomics.and(map, w, ~mask) & mask) >>> 0;
+}
