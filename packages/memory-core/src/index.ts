@@ -3,3 +3,28 @@
  * QEMU's memory API in TypeScript.
  */
 export {};
+
+// topology core (regions, address spaces, FlatView, listeners)
+export * from './errors.js';
+export type { RegionKind, RegionState, AddressSpaceState, FlatRange, FlatView } from './topology/types.js';
+export { DIRTY_MEMORY_VGA, DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_NUM } from './topology/types.js';
+export type * from './topology/events.js';
+export { eventToJson, eventFromJson, eventsToJsonLines, eventsFromJsonLines } from './topology/events.js';
+export type { TopologyState } from './topology/state.js';
+export { initialTopologyState, SIZE_2_64 } from './topology/state.js';
+export { reduce, reduceAll, normaliseSize } from './topology/reduce.js';
+export { validateEvent } from './topology/validate.js';
+export { dirtyLogMaskOf, isLoggingIn, hasRamBlock } from './topology/dirtyLogMask.js';
+export { MemorySystem, EMPTY_FLAT_VIEW } from './topology/MemorySystem.js';
+export type { RegionOptions, RamOptions, AliasOptions, MemorySystemOptions } from './topology/MemorySystem.js';
+export { renderFlatView, renderRegionAsRoot } from './flatview/render.js';
+export type { RenderInput } from './flatview/render.js';
+export { getFlatViewRoot } from './flatview/flatViewRoot.js';
+export { canMerge, simplifyFlatRanges } from './flatview/simplify.js';
+export { diffFlatViews, flatRangeEqual, applyTopologyOps } from './flatview/diff.js';
+export type { TopologyOp, RegionAddOp, RegionDelOp, RegionNopOp, LogStartOp, LogStopOp } from './flatview/diff.js';
+export type { MemoryListener, MemoryRegionSection, ListenerOp, ListenerOpType } from './listener/MemoryListener.js';
+export { listenerFromSink, dispatchListenerOp } from './listener/MemoryListener.js';
+export type { RegisteredListener } from './listener/ListenerRegistry.js';
+export { sectionFromFlatRange } from './listener/ListenerRegistry.js';
+// end topology core

@@ -1,0 +1,493 @@
+/**
+ * `MemorySystem`: the imperative facade over the event-sourced topology, the
+ * one object other packages hold. Each call builds an event, validates it,
+ * reduces it with Immer, publishes it on `events$`, and, at the outermost
+ * commit, renders the FlatViews and delivers the listener operations
+ * synchronously — QEMU's memory API with `memory_region_*` calls turned into
+ * methods.
+ */
+import { createDraft, current, finishDraft, produce, type Draft } from 'immer';
+import { Observable, Subject } from 'rxjs';
+import { UnknownAddressSpaceError, UnknownRegionError } from '../errors.js';
+import { diffFlatViews } from '../flatview/diff.js';
+import { getFlatViewRoot } from '../flatview/flatViewRoot.js';
+import { renderFlatView } from '../flatview/render.js';
+import {
+  ListenerRegistry,
+  deliverTopologyOps,
+  replayRegistration,
+  replayUnregistration,
+  sectionFromFlatRange,
+  type RegisteredListener,
+} from '../listener/ListenerRegistry.js';
+import type { MemoryListener } from '../listener/MemoryListener.js';
+import { dirtyLogMaskOf } from './dirtyLogMask.js';
+import type { RegionCreatedEvent, TopologyEvent } from './events.js';
+import { applyEventToDraft, normaliseSize } from './reduce.js';
+import { initialTopologyState, type TopologyState } from './state.js';
+import { DIRTY_MEMORY_VGA, type FlatView, type RegionKind, type RegionState } from './types.js';
+import { validateEvent } from './validate.js';
+
+/** The FlatView of an address space whose root renders nothing (QEMU's shared empty view). */
+export const EMPTY_FLAT_VIEW: FlatView = Object.freeze({ root: null, ranges: Object.freeze([]) });
+
+/** Options common to every region constructor. */
+export interface RegionOptions {
+  /** Unique id; defaults to `name`, or `name#2`, `name#3`... when taken. */
+  readonly id?: string;
+  /** QEMU's region name (what `info mtree` prints). */
+  readonly name: string;
+  /** Exact size, 0..2^64; 2^64-1 is taken as 2^64, as QEMU does. */
+  readonly size: bigint;
+  /** QOM owner path, used for RAM block ids. */
+  readonly owner?: string | null;
+  readonly nonvolatile?: boolean;
+}
+
+/** Options of {@link MemorySystem.createRam}. */
+export interface RamOptions extends RegionOptions {
+  /** Start read-only (`memory_region_init_ram_from_file(..., readonly)`). */
+  readonly readonly?: boolean;
+  /** A RAM device region (`memory_region_init_ram_device_ptr`, `ramd` in mtree). */
+  readonly ramDevice?: boolean;
+}
+
+/** Options of {@link MemorySystem.createAlias}. */
+export interface AliasOptions extends RegionOptions {
+  /** Id of the region the alias shows. */
+  readonly target: string;
+  /** Offset into the target (`alias_offset`). */
+  readonly offset: bigint;
+}
+
+/** Options of the {@link MemorySystem} constructor. */
+export interface MemorySystemOptions {
+  /** TCG is the accelerator: RAM ranges carry the CODE dirty bit. Recorded as a `tcgSet` event. */
+  readonly tcg?: boolean;
+}
+
+/**
+ * QEMU's memory API over an event-sourced topology. Not thread-safe (it is
+ * the control plane: QEMU holds the BQL here). Listener callbacks run
+ * synchronously inside the call that caused them and must not mutate the
+ * topology.
+ */
+export class MemorySystem {
+  private base: TopologyState = initialTopologyState;
+  /** Open Immer draft while a transaction is open: many events, one copy. */
+  private draft: Draft<TopologyState> | null = null;
+  private readonly log: TopologyEvent[] = [];
+  private readonly subject = new Subject<TopologyEvent>();
+  private readonly views = new Map<string, FlatView>();
+  private readonly registry = new ListenerRegistry();
+  private readonly idCounters = new Map<string, number>();
+
+  /** Every applied event, in order, as it is applied (after the state has changed). */
+  readonly events$: Observable<TopologyEvent> = this.subject.asObservable();
+
+  constructor(options: MemorySystemOptions = {}) {
+    if (options.tcg === true) this.apply({ type: 'tcgSet', enabled: true });
+  }
+
+  /** Builds a system by replaying an event log (e.g. from `eventsFromJsonLines`). Throws on the first invalid event. */
+  static fromEvents(events: Iterable<TopologyEvent>): MemorySystem {
+    const sys = new MemorySystem();
+    sys.replay(events);
+    return sys;
+  }
+
+  /**
+   * The current state. Inside a transaction this is a snapshot of the
+   * uncommitted changes (costs a copy of what changed; avoid in loops).
+   */
+  get state(): TopologyState {
+    return this.draft !== null ? (current(this.draft) as TopologyState) : this.base;
+  }
+
+  /** Every event applied so far, in order. Read-only view of the live log. */
+  get eventLog(): readonly TopologyEvent[] {
+    return this.log;
+  }
+
+  /** Applies recorded events in order, exactly as the calls that made them would. */
+  replay(events: Iterable<TopologyEvent>): void {
+    for (const e of events) this.apply(e);
+  }
+
+  /** Reads the state without snapshotting an open draft (drafts read like the state). */
+  private readState(): TopologyState {
+    return (this.draft ?? this.base) as TopologyState;
+  }
+
+  /**
+   * Validates, records, reduces and publishes one event, then runs its side
+   * effects (listener delivery). Throws a typed error before any change when
+   * the event is invalid.
+   */
+  apply(event: TopologyEvent): void {
+    const before = this.readState();
+    validateEvent(before, event);
+    const generation = before.topologyGeneration;
+    const wasLogging = before.globalDirtyLog;
+    Object.freeze(event);
+
+    if (event.type === 'addressSpaceDestroyed') {
+      // QEMU requires listeners gone before the address space goes; unregister them for the caller.
+      for (const entry of [...this.registry.of(event.name)]) this.unregister(entry);
+    }
+
+    if (this.draft === null && event.type === 'transactionBegun') this.draft = createDraft(this.base);
+    if (this.draft !== null) {
+      applyEventToDraft(this.draft, event);
+      if (this.draft.transactionDepth === 0) {
+        this.base = finishDraft(this.draft) as TopologyState;
+        this.draft = null;
+      }
+    } else {
+      this.base = produce(this.base, (d) => applyEventToDraft(d, event));
+    }
+    this.log.push(event);
+    this.subject.next(event);
+
+    const after = this.readState();
+    if (event.type === 'addressSpaceCreated') {
+      // address_space_init renders at once, even inside a transaction
+      const snapshot = this.state;
+      const root = getFlatViewRoot(snapshot, event.root);
+      this.views.set(event.name, root === null ? EMPTY_FLAT_VIEW : renderFlatView(snapshot, root));
+    } else if (event.type === 'addressSpaceDestroyed') {
+      this.views.delete(event.name);
+    }
+    if (event.type === 'globalDirtyLogStarted' && !wasLogging) {
+      for (const e of this.registry.all()) e.listener.logGlobalStart?.();
+    }
+    if (after.topologyGeneration !== generation) this.commitTopology();
+    if (event.type === 'globalDirtyLogStopped') {
+      const all = this.registry.all();
+      for (let i = all.length - 1; i >= 0; i--) all[i]?.listener.logGlobalStop?.();
+    }
+  }
+
+  /** `memory_region_transaction_commit` with an update pending: flatviews_reset, then notify. */
+  private commitTopology(): void {
+    const s = this.base;
+    const byRoot = new Map<string | null, FlatView>();
+    const rootOf = new Map<string, string | null>();
+    for (const name of s.addressSpaceOrder) {
+      const as = s.addressSpaces[name];
+      if (as === undefined) continue;
+      const physmr = getFlatViewRoot(s, as.root);
+      rootOf.set(name, physmr);
+      if (!byRoot.has(physmr)) byRoot.set(physmr, physmr === null ? EMPTY_FLAT_VIEW : renderFlatView(s, physmr));
+    }
+    const all = this.registry.all();
+    for (const e of all) e.listener.begin?.();
+    for (const name of s.addressSpaceOrder) {
+      const oldView = this.views.get(name) ?? EMPTY_FLAT_VIEW;
+      const newView = byRoot.get(rootOf.get(name) ?? null) ?? EMPTY_FLAT_VIEW;
+      if (oldView === newView) continue;
+      try {
+        const listeners = this.registry.of(name);
+        if (listeners.length > 0) deliverTopologyOps(listeners, name, diffFlatViews(oldView, newView));
+      } finally {
+        this.views.set(name, newView);
+      }
+    }
+    for (const e of all) e.listener.commit?.();
+  }
+
+  private uniqueId(name: string): string {
+    const regions = this.readState().regions;
+    if (!Object.prototype.hasOwnProperty.call(regions, name)) return name;
+    let n = this.idCounters.get(name) ?? 1;
+    let id: string;
+    do {
+      n++;
+      id = `${name}#${n}`;
+    } while (Object.prototype.hasOwnProperty.call(regions, id));
+    this.idCounters.set(name, n);
+    return id;
+  }
+
+  private create(
+    kind: RegionKind,
+    opts: RegionOptions,
+    extra: Partial<Pick<RegionCreatedEvent, 'alias' | 'aliasOffset' | 'readonly' | 'ramDevice'>> = {},
+  ): string {
+    const id = opts.id ?? this.uniqueId(opts.name);
+    this.apply({
+      type: 'regionCreated',
+      id,
+      kind,
+      name: opts.name,
+      size: normaliseSize(opts.size),
+      owner: opts.owner ?? null,
+      alias: extra.alias ?? null,
+      aliasOffset: extra.aliasOffset ?? 0n,
+      readonly: extra.readonly ?? kind === 'rom',
+      nonvolatile: opts.nonvolatile ?? false,
+      ramDevice: extra.ramDevice ?? false,
+    });
+    return id;
+  }
+
+  /** `memory_region_init`: a pure container; lower-priority regions show through its holes. Returns the id. */
+  createContainer(opts: RegionOptions): string {
+    return this.create('container', opts);
+  }
+
+  /** `memory_region_init_ram`: RAM (size must be non-zero). Returns the id. */
+  createRam(opts: RamOptions): string {
+    return this.create('ram', opts, { readonly: opts.readonly ?? false, ramDevice: opts.ramDevice ?? false });
+  }
+
+  /** `memory_region_init_rom`: RAM the guest cannot write (starts readonly). Returns the id. */
+  createRom(opts: RegionOptions): string {
+    return this.create('rom', opts, { readonly: true });
+  }
+
+  /** `memory_region_init_rom_device`: reads from RAM while in romd mode (the default), writes go to its ops. Returns the id. */
+  createRomDevice(opts: RegionOptions): string {
+    return this.create('romDevice', opts);
+  }
+
+  /** `memory_region_init_io` with ops; the device's callbacks are looked up by the returned id. */
+  createIo(opts: RegionOptions): string {
+    return this.create('io', opts);
+  }
+
+  /** `memory_region_init_alias`: a window of `size` bytes onto `target` at `offset`. Returns the id. */
+  createAlias(opts: AliasOptions): string {
+    return this.create('alias', opts, { alias: opts.target, aliasOffset: opts.offset });
+  }
+
+  /** `memory_region_init_io` with no ops: a reserved range (accesses are unassigned). Returns the id. */
+  createReservation(opts: RegionOptions): string {
+    return this.create('reservation', opts);
+  }
+
+  /**
+   * `memory_region_add_subregion` (no priority: priority 0) or
+   * `memory_region_add_subregion_overlap` (priority given). Among equal
+   * priorities the region added last wins. Throws if `child` is already
+   * mapped, `parent` is an alias, or the edge would make a cycle.
+   */
+  addSubregion(parent: string, child: string, addr: bigint, priority?: number): void {
+    this.apply({ type: 'subregionAdded', container: parent, subregion: child, addr, priority: priority ?? null });
+  }
+
+  /** `memory_region_del_subregion`. Throws if `child` is not a subregion of `parent`. */
+  delSubregion(parent: string, child: string): void {
+    this.apply({ type: 'subregionDeleted', container: parent, subregion: child });
+  }
+
+  /** `memory_region_set_enabled`: a disabled region (and its subtree) renders nothing. */
+  setEnabled(id: string, enabled: boolean): void {
+    this.apply({ type: 'enabledSet', region: id, enabled });
+  }
+
+  /** `memory_region_set_address`: moves a region within its container (it then wins among equal priorities). */
+  setAddress(id: string, addr: bigint): void {
+    this.apply({ type: 'addressSet', region: id, addr });
+  }
+
+  /** `memory_region_set_alias_offset`. Throws on a region that is not an alias. */
+  setAliasOffset(id: string, offset: bigint): void {
+    this.apply({ type: 'aliasOffsetSet', region: id, aliasOffset: offset });
+  }
+
+  /** `memory_region_set_size` (2^64-1 means 2^64). */
+  setSize(id: string, size: bigint): void {
+    this.apply({ type: 'sizeSet', region: id, size: normaliseSize(size) });
+  }
+
+  /** `memory_region_set_readonly`; inherited by everything rendered through this region. */
+  setReadonly(id: string, readonly: boolean): void {
+    this.apply({ type: 'readonlySet', region: id, readonly });
+  }
+
+  /** `memory_region_rom_device_set_romd`. */
+  setRomdMode(id: string, romdMode: boolean): void {
+    this.apply({ type: 'romdModeSet', region: id, romdMode });
+  }
+
+  /** `memory_region_set_nonvolatile`; inherited like readonly. */
+  setNonvolatile(id: string, nonvolatile: boolean): void {
+    this.apply({ type: 'nonvolatileSet', region: id, nonvolatile });
+  }
+
+  /**
+   * `memory_region_set_log(mr, log, client)`: counts VGA logging users; the
+   * VGA bit is in the mask while the count is non-zero. Only
+   * `DIRTY_MEMORY_VGA` is accepted; turning off below zero throws.
+   */
+  setLog(id: string, log: boolean, client: number = DIRTY_MEMORY_VGA): void {
+    this.apply({ type: 'logSet', region: id, log, client });
+  }
+
+  /**
+   * `memory_global_dirty_log_start`: calls log_global_start on every
+   * listener, then commits (MIGRATION appears on RAM ranges: log_start).
+   * Starting when already started does nothing.
+   */
+  globalDirtyLogStart(): void {
+    this.apply({ type: 'globalDirtyLogStarted' });
+  }
+
+  /**
+   * `memory_global_dirty_log_stop`: commits (MIGRATION vanishes: log_stop),
+   * then calls log_global_stop on every listener in reverse order. Throws if
+   * not started. QEMU postpones the stop while the VM is paused; there is no
+   * run state here, so it always stops at once.
+   */
+  globalDirtyLogStop(): void {
+    this.apply({ type: 'globalDirtyLogStopped' });
+  }
+
+  /** Sets whether TCG is the accelerator (CODE bit on RAM). */
+  setTcg(enabled: boolean): void {
+    this.apply({ type: 'tcgSet', enabled });
+  }
+
+  /** `memory_region_transaction_begin`. Transactions nest; only the outermost commit renders. */
+  begin(): void {
+    this.apply({ type: 'transactionBegun' });
+  }
+
+  /** `memory_region_transaction_commit`. Throws without a matching begin. */
+  commit(): void {
+    this.apply({ type: 'transactionCommitted' });
+  }
+
+  /** Runs `fn` inside begin/commit; commits even if `fn` throws (the error is rethrown). */
+  transaction<T>(fn: () => T): T {
+    this.begin();
+    try {
+      return fn();
+    } finally {
+      this.commit();
+    }
+  }
+
+  /** `address_space_init`: an address space over `rootId`, rendered at once. */
+  createAddressSpace(name: string, rootId: string): void {
+    this.apply({ type: 'addressSpaceCreated', name, root: rootId });
+  }
+
+  /** `address_space_destroy`. Listeners still registered on it are unregistered first (each sees the removal). */
+  destroyAddressSpace(name: string): void {
+    this.apply({ type: 'addressSpaceDestroyed', name });
+  }
+
+  /** Finalizes a region: it must be unmapped, not a root and not an alias target; its subregions become unmapped. */
+  destroyRegion(id: string): void {
+    this.apply({ type: 'regionDestroyed', region: id });
+  }
+
+  /** The region with this id. Throws {@link UnknownRegionError}. */
+  region(id: string): RegionState {
+    const r = this.readState().regions[id];
+    if (r === undefined) throw new UnknownRegionError(id, 'region');
+    return this.draft !== null ? (current(this.draft).regions[id] as RegionState) : r;
+  }
+
+  /** Address-space names in creation order. */
+  addressSpaceNames(): readonly string[] {
+    return [...this.readState().addressSpaceOrder];
+  }
+
+  /**
+   * The FlatView currently published for an address space (the one listeners
+   * were last told about). Address spaces with the same FlatView root share
+   * the same object. Inside a transaction it is the view before the
+   * transaction.
+   */
+  flatView(addressSpace: string): FlatView {
+    const v = this.views.get(addressSpace);
+    if (v === undefined) throw new UnknownAddressSpaceError(addressSpace);
+    return v;
+  }
+
+  /** `memory_region_get_dirty_log_mask`. */
+  getDirtyLogMask(id: string): number {
+    return dirtyLogMaskOf(this.region(id), this.readState());
+  }
+
+  /** `memory_region_is_logging(mr, client)`. */
+  isLogging(id: string, client: number): boolean {
+    return (this.getDirtyLogMask(id) & (1 << client)) !== 0;
+  }
+
+  /**
+   * `memory_listener_register`: registers `listener` on an address space with
+   * a priority (ascending order; equal priorities in registration order) and
+   * replays the current view to it at once. Returns the unregister function
+   * (`memory_listener_unregister`), which replays the removal; calling it
+   * twice does nothing.
+   */
+  registerListener(addressSpace: string, listener: MemoryListener, priority = 0): () => void {
+    const view = this.views.get(addressSpace);
+    if (view === undefined) throw new UnknownAddressSpaceError(addressSpace);
+    const entry: RegisteredListener = { listener, priority, addressSpace };
+    this.registry.add(entry);
+    replayRegistration(entry, view, this.readState().globalDirtyLog);
+    return () => this.unregister(entry);
+  }
+
+  private unregister(entry: RegisteredListener): void {
+    const view = this.views.get(entry.addressSpace) ?? EMPTY_FLAT_VIEW;
+    if (!this.registry.all().includes(entry)) return;
+    replayUnregistration(entry, view);
+    this.registry.remove(entry);
+  }
+
+  /** The registered listeners in QEMU's global order (priority ascending). */
+  listeners(): readonly RegisteredListener[] {
+    return [...this.registry.all()];
+  }
+
+  /**
+   * `memory_region_sync_dirty_bitmap`: for every listener with `logSync`
+   * (global order), calls it on each range of its address space's view that
+   * has a non-zero dirty-log mask and, if `regionId` is given, belongs to it.
+   */
+  syncDirtyLog(regionId?: string): void {
+    for (const entry of this.registry.all()) {
+      const sync = entry.listener.logSync;
+      if (sync === undefined) continue;
+      const view = this.views.get(entry.addressSpace) ?? EMPTY_FLAT_VIEW;
+      for (const fr of view.ranges) {
+        if (fr.dirtyLogMask !== 0 && (regionId === undefined || fr.region === regionId)) {
+          sync.call(entry.listener, sectionFromFlatRange(entry.addressSpace, fr));
+        }
+      }
+    }
+  }
+
+  /**
+   * `memory_region_clear_dirty_bitmap`: for every listener with `logClear`,
+   * calls it with each logging range of `regionId` cut to
+   * [start, start+length) of the region's offsets; ranges outside are skipped.
+   */
+  clearDirtyLog(regionId: string, start: bigint, length: bigint): void {
+    const end = start + length;
+    for (const entry of this.registry.all()) {
+      const clear = entry.listener.logClear;
+      if (clear === undefined) continue;
+      const view = this.views.get(entry.addressSpace) ?? EMPTY_FLAT_VIEW;
+      for (const fr of view.ranges) {
+        if (fr.dirtyLogMask === 0 || fr.region !== regionId) continue;
+        const secStart = fr.offsetInRegion > start ? fr.offsetInRegion : start;
+        const frEnd = fr.offsetInRegion + fr.size;
+        const secEnd = frEnd < end ? frEnd : end;
+        if (secStart >= secEnd) continue;
+        clear.call(entry.listener, {
+          ...sectionFromFlatRange(entry.addressSpace, fr),
+          offsetWithinRegion: secStart,
+          offsetWithinAddressSpace: fr.start + (secStart - fr.offsetInRegion),
+          size: secEnd - secStart,
+        });
+      }
+    }
+  }
+}
