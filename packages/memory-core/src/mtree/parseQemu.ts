@@ -186,7 +186,7 @@ export function parseQemuMtree(treeText: string, options: ParseQemuOptions = {})
     order = [...fromFlat, ...order.filter((n) => !fromFlat.includes(n))];
   }
 
-  const spec: MachineSpec = { format: MACHINE_SPEC_FORMAT, regions: [], addressSpaces: [] };
+  const spec = { format: MACHINE_SPEC_FORMAT } as MachineSpec;
   if (options.name !== undefined) spec.name = options.name;
   if (options.source !== undefined) spec.source = options.source;
   spec.regions = topLevel.map(toSpec);

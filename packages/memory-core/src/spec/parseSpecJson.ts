@@ -1,6 +1,7 @@
 /**
  * Reading a machine description from JSON text.
  */
+import { jsonErrorAt } from './jsonErrorAt.js';
 import { SpecSyntaxError } from './SpecSyntaxError.js';
 import { validateSpec } from './validateSpec.js';
 import type { MachineSpec } from './types.js';
@@ -27,10 +28,12 @@ export function parseSpecJson(text: string, file: string | null = null): Machine
   try {
     value = JSON.parse(text);
   } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e);
-    const m = /at position (\d+)/.exec(reason);
-    const { line, column } = lineColumn(text, m ? Number(m[1]) : text.length);
-    throw new SpecSyntaxError(file, line, column, reason.replace(/ in JSON at position \d+.*$/, ''));
+    const at = jsonErrorAt(text);
+    const offset = at?.offset ?? text.length;
+    const { line, column } = lineColumn(text, offset);
+    const found = offset < text.length ? `'${text[offset]}'` : 'the end of the text';
+    const reason = at ? `expected ${at.expected}, found ${found}` : e instanceof Error ? e.message : String(e);
+    throw new SpecSyntaxError(file, line, column, reason);
   }
   return validateSpec(value, file);
 }
