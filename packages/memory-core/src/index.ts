@@ -28,3 +28,27 @@ export { listenerFromSink, dispatchListenerOp } from './listener/MemoryListener.
 export type { RegisteredListener } from './listener/ListenerRegistry.js';
 export { sectionFromFlatRange } from './listener/ListenerRegistry.js';
 // end topology core
+
+// machine descriptions and QEMU's info mtree (spec/, mtree/)
+export type { MachineSpec, RegionSpec, RegionSpecKind, AddressSpaceSpec } from './spec/types.js';
+export { MACHINE_SPEC_FORMAT } from './spec/types.js';
+export { validateSpec, machineSchema, regionSpecId } from './spec/validateSpec.js';
+export { parseSpecJson } from './spec/parseSpecJson.js';
+export { loadSpec } from './spec/loadSpec.js';
+export type { LoadSpecOptions } from './spec/loadSpec.js';
+export { SpecSyntaxError } from './spec/SpecSyntaxError.js';
+export { SpecValidationError } from './spec/SpecValidationError.js';
+export { parseQemuMtree } from './mtree/parseQemu.js';
+export type { ParseQemuOptions } from './mtree/parseQemu.js';
+export { parseTreeText } from './mtree/parseTreeText.js';
+export type { TreeTextNode, TreeTextSection } from './mtree/parseTreeText.js';
+export { parseFlatText } from './mtree/parseFlatText.js';
+export type { FlatTextView, FlatTextRange, FlatTextAddressSpace } from './mtree/parseFlatText.js';
+export { MtreeParseError } from './mtree/MtreeParseError.js';
+export { printTree } from './mtree/printTree.js';
+export type { PrintTreeOptions } from './mtree/printTree.js';
+export { printFlat } from './mtree/printFlat.js';
+export type { MtreeSource, FlatViewOf } from './mtree/mtreeSource.js';
+export { mtreeType } from './mtree/mtreeType.js';
+export type { MtreeType } from './mtree/mtreeType.js';
+// end machine descriptions and mtree
