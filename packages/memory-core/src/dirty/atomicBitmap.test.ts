@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bitmapNew } from './bitmap.js';
-import { bitmapCopyAndClearAtomic, bitmapSetAtomic, bitmapTestAndClearAtomic, setBitAtomic } from './atomicBitmap.js';
+import { bitmapAllSetAtomic, bitmapCopyAndClearAtomic, bitmapSetAtomic, bitmapTestAndClearAtomic, setBitAtomic } from './atomicBitmap.js';
 
 function fromBools(bools: boolean[]): Uint32Array {
   const map = bitmapNew(bools.length);
@@ -58,6 +58,17 @@ describe('atomic bitmap operations against a boolean-array oracle', () => {
         expect(bitmapTestAndClearAtomic(map, start, nr)).toBe(inRange);
         expect(toBools(map, bools.length)).toEqual(bools.map((b, k) => (k >= start && k < start + nr ? false : b)));
         expect(bitmapTestAndClearAtomic(map, start, nr)).toBe(false);
+      }),
+    );
+  });
+
+  // upstream e87f7778b6: the check that lets set_dirty_range skip clients already dirty
+  it('bitmapAllSetAtomic is true exactly when every bit of the range is set', () => {
+    fc.assert(
+      fc.property(bitsAndRange, ({ bools, start, nr }) => {
+        expect(bitmapAllSetAtomic(fromBools(bools), start, nr)).toBe(bools.slice(start, start + nr).every(Boolean));
+        const full = fromBools(bools.map(() => true));
+        expect(bitmapAllSetAtomic(full, start, nr)).toBe(true);
       }),
     );
   });

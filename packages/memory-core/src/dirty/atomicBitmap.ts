@@ -56,6 +56,28 @@ export function bitmapSetAtomic(map: Uint32Array, start: number, nr: number): vo
 }
 
 /**
+ * True when all `nr` bits from `start` are set, read with `Atomics.load`
+ * (seq-cst), so that the answer is ordered after the caller's own earlier
+ * `Atomics` stores and before a later clearer's read-modify-write. Used to
+ * skip setting bits that are already set. Hot path.
+ */
+export function bitmapAllSetAtomic(map: Uint32Array, start: number, nr: number): boolean {
+  if (nr <= 0) return true;
+  let w = Math.floor(start / 32);
+  const end = start + nr;
+  const lastW = Math.floor((end - 1) / 32);
+  const first = (0xffffffff << (start & 31)) >>> 0;
+  const last = 0xffffffff >>> (-end & 31);
+  if (w === lastW) {
+    const m = (first & last) >>> 0;
+    return ((Atomics.load(map, w) & m) >>> 0) === m;
+  }
+  if (((Atomics.load(map, w) & first) >>> 0) !== first) return false;
+  for (w++; w < lastW; w++) if (Atomics.load(map, w) !== 0xffffffff) return false;
+  return ((Atomics.load(map, lastW) & last) >>> 0) === last;
+}
+
+/**
  * Clears `nr` bits from `start` and returns true when any of them was set
  * (QEMU's bitmap_test_and_clear_atomic). Each word is cleared by one atomic
  * read-modify-write, so a bit set concurrently is either returned here or

@@ -6,7 +6,7 @@ import {
 } from '../topology/types.js';
 import { PageSizes, type PageSizeOptions } from '../ram/pageSize.js';
 import { findNextBit, findNextZeroBit, popcount32 } from './bitmap.js';
-import { bitmapSetAtomic, bitmapTestAndClearAtomic } from './atomicBitmap.js';
+import { bitmapAllSetAtomic, bitmapSetAtomic, bitmapTestAndClearAtomic } from './atomicBitmap.js';
 import { DirtyBitmapSnapshot } from './dirtyBitmapSnapshot.js';
 import { DirtyBitmapSizeError, DirtyClientError, DirtyRangeError } from './errors.js';
 
@@ -258,9 +258,12 @@ export class DirtyMemory {
    * is ignored when TCG is off, as QEMU's callers pass DIRTY_CLIENTS_ALL
    * whatever the accelerator.
    *
-   * The skip is decided by reading the bits: a writer whose page data must
-   * be seen by whoever clears these bits has to order its data stores before
-   * this call (an `Atomics` store, or the vCPU safe-point protocol).
+   * The skip is decided by reading the bits with `Atomics.load`. A writer
+   * that stores its page data with `Atomics` before this call therefore
+   * cannot lose the page: if the check sees the bit still set, the clearer's
+   * exchange comes later in the one seq-cst order and the clearer then reads
+   * the new data. Plain data stores need the vCPU safe-point protocol instead
+   * (see DESIGN.md), exactly as in QEMU.
    * @throws DirtyClientError for a mask bit above MIGRATION; DirtyRangeError
    */
   setDirtyRange(start: number, length: number, mask: number): void {
@@ -273,7 +276,7 @@ export class DirtyMemory {
     for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
       if ((mask & (1 << c)) === 0) continue;
       const blocks = this.clients[c] as readonly Uint32Array[];
-      if (!this.allPages(blocks, page, end)) this.setPages(blocks, page, end);
+      this.setPagesIfClean(blocks, page, end);
     }
   }
 
@@ -544,12 +547,14 @@ export class DirtyMemory {
     return true;
   }
 
-  private setPages(blocks: readonly Uint32Array[], page: number, end: number): void {
+  /** Sets the pages of each bitmap block that is not already all set. Hot path. */
+  private setPagesIfClean(blocks: readonly Uint32Array[], page: number, end: number): void {
     while (page < end) {
       const idx = Math.floor(page / this.blockPages);
       const off = page - idx * this.blockPages;
       const num = Math.min(end - page, this.blockPages - off);
-      bitmapSetAtomic(blocks[idx] as Uint32Array, off, num);
+      const map = blocks[idx] as Uint32Array;
+      if (!bitmapAllSetAtomic(map, off, num)) bitmapSetAtomic(map, off, num);
       page += num;
     }
   }
