@@ -22,10 +22,13 @@ export function regionSpecId(r: RegionSpec): string {
   return r.id ?? r.name;
 }
 
-const ALL_OF_RULES = [
-  'an alias needs "alias" (the target id) and cannot have subregions; only an alias has "alias" and "aliasOffset"',
-  '"romd" applies only to kind "romDevice"',
-  '"ramDevice" applies only to kind "ram"',
+/** Messages for the schema's if/then rules, by the rule's schema path. */
+const RULE_MESSAGES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\/allOf\/0\/then\/required$/, 'an alias needs "alias" (the id of its target)'],
+  [/\/allOf\/0\/then\/properties\/subregions\//, 'an alias cannot have subregions (add them to its target)'],
+  [/\/allOf\/0\/else\//, 'only an alias has "alias" and "aliasOffset"'],
+  [/\/allOf\/1\/then\//, '"romd" applies only to kind "romDevice"'],
+  [/\/allOf\/2\/then\//, '"ramDevice" applies only to kind "ram"'],
 ];
 
 /** The innermost region object on a JSON pointer, for error messages. */
@@ -48,8 +51,8 @@ function regionAt(root: unknown, pointer: string): { id: string; name: string } 
 }
 
 function schemaReason(e: ErrorObject): string {
-  const m = /^#\/definitions\/region\/allOf\/(\d+)\//.exec(e.schemaPath);
-  if (m) return ALL_OF_RULES[Number(m[1])] ?? `${e.message ?? 'is invalid'}`;
+  const rule = RULE_MESSAGES.find(([re]) => re.test(e.schemaPath));
+  if (rule) return rule[1];
   switch (e.keyword) {
     case 'required':
       return `missing property "${(e.params as { missingProperty: string }).missingProperty}"`;
@@ -150,9 +153,11 @@ function findCycle(byId: Map<string, Visit>, fail: (v: Visit, path: string, reas
     for (const next of edges.get(id) ?? []) {
       const s = state.get(next);
       if (s === 1) {
-        const loop = [...stack.slice(stack.indexOf(next)), next];
-        const aliasOnLoop = loop.find((x) => byId.get(x)!.spec.kind === 'alias') ?? id;
-        const v = byId.get(aliasOnLoop)!;
+        const ring = stack.slice(stack.indexOf(next));
+        const a = Math.max(0, ring.findIndex((x) => byId.get(x)!.spec.kind === 'alias'));
+        // Start the loop at an alias on it: that is the edge to remove.
+        const loop = [...ring.slice(a), ...ring.slice(0, a), ring[a]!];
+        const v = byId.get(ring[a]!)!;
         fail(v, v.path, `alias cycle: ${loop.map((x) => `"${byId.get(x)!.spec.name}"`).join(' -> ')}; an alias may not point back to itself`);
       }
       if (s === undefined) dfs(next);
