@@ -27,6 +27,8 @@ export type { MemoryListener, MemoryRegionSection, ListenerOp, ListenerOpType } 
 export { listenerFromSink, dispatchListenerOp } from './listener/MemoryListener.js';
 export type { RegisteredListener } from './listener/ListenerRegistry.js';
 export { sectionFromFlatRange } from './listener/ListenerRegistry.js';
+export { memoryOps$, listenOperator } from './listener/rx.js';
+export type { ListenerHost } from './listener/rx.js';
 // end topology core
 
 // machine descriptions and QEMU's info mtree (spec/, mtree/)

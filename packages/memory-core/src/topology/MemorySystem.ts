@@ -7,7 +7,7 @@
  * methods.
  */
 import { createDraft, current, finishDraft, produce, type Draft } from 'immer';
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import { UnknownAddressSpaceError, UnknownRegionError } from '../errors.js';
 import { diffFlatViews } from '../flatview/diff.js';
 import { getFlatViewRoot } from '../flatview/flatViewRoot.js';
@@ -20,7 +20,8 @@ import {
   sectionFromFlatRange,
   type RegisteredListener,
 } from '../listener/ListenerRegistry.js';
-import type { MemoryListener } from '../listener/MemoryListener.js';
+import type { ListenerOp, MemoryListener } from '../listener/MemoryListener.js';
+import { listenOperator, memoryOps$ } from '../listener/rx.js';
 import { dirtyLogMaskOf } from './dirtyLogMask.js';
 import type { RegionCreatedEvent, TopologyEvent } from './events.js';
 import { applyEventToDraft, normaliseSize } from './reduce.js';
@@ -432,6 +433,21 @@ export class MemorySystem {
     this.registry.add(entry);
     replayRegistration(entry, view, this.readState().globalDirtyLog);
     return () => this.unregister(entry);
+  }
+
+  /**
+   * Registers an RxJS operator as a listener on an address space (see
+   * {@link listenOperator}): the replay of the current view and every later
+   * operation flow through it synchronously, in QEMU's order. Returns the
+   * unregister function, which also sends the removal through it.
+   */
+  listen(addressSpace: string, operator: OperatorFunction<ListenerOp, unknown>, priority = 0): () => void {
+    return listenOperator(this, addressSpace, operator, priority);
+  }
+
+  /** The listener operations of an address space as an Observable (see {@link memoryOps$}). */
+  ops$(addressSpace: string, priority = 0): Observable<ListenerOp> {
+    return memoryOps$(this, addressSpace, priority);
   }
 
   private unregister(entry: RegisteredListener): void {
