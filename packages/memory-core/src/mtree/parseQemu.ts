@@ -301,9 +301,10 @@ function decideKinds(nodes: Node[], sections: TreeTextSection[], flat: FlatTextV
   for (const v of flat) for (const as of v.addressSpaces) viewOf.set(as.name, v);
   for (const n of nodes) {
     if (!n.alias || !reachable.has(n) || n.section.kind !== 'address-space' || (n.type !== 'ram' && n.type !== 'ramd')) continue;
+    // Ranges of writable RAM under the alias; shown as "rom" only if the alias is read-only.
     const names = new Set<string>();
     const collect = (t: Node): void => {
-      names.add(t.name);
+      if (!t.alias && (t.type === 'ram' || t.type === 'ramd')) names.add(t.name);
       if (t.target) collect(t.target);
       else for (const c of t.children as Node[]) collect(c);
     };

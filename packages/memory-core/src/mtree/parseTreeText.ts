@@ -137,15 +137,24 @@ export function parseTreeText(text: string, file: string | null = null): TreeTex
       alias = { target: a![2]!, offset };
     }
     if (size > SIZE_2_64) size = SIZE_2_64;
+    // Without -D a disabled region's line is missing but its subregions are printed one
+    // level deeper: right after a sibling's subregions they look like that sibling's.
+    // A region outside that sibling's range is taken as the subregion of a hidden one.
+    stack.length = Math.min(stack.length, level - 1);
+    const maybeParent = stack[level - 2];
+    if (level > 2 && maybeParent && !maybeParent.placeholder && (start < maybeParent.start || start > maybeParent.end)) {
+      stack.length = level - 2;
+    }
     // Levels the text skips are disabled regions `info mtree` without -D does not print.
     while (stack.length < level - 1) {
       const parent = stack[stack.length - 1] ?? null;
+      // Placed where its first subregion starts, so it sorts where the text shows it.
       const ph: TreeTextNode = {
         line: 0,
-        start: parent ? parent.start : 0n,
+        start: parent ? start : 0n,
         end: parent ? parent.end : SIZE_2_64 - 1n,
-        addr: 0n,
-        size: parent ? parent.size : SIZE_2_64,
+        addr: parent ? wrap64(start - parent.start) : 0n,
+        size: parent ? wrap64(parent.end - start) + 1n : SIZE_2_64,
         priority: 0,
         nonvolatile: false,
         type: 'i/o',
