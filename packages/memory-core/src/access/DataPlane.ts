@@ -100,6 +100,7 @@ export class DataPlane {
   /** The DMA bounce buffer. */
   readonly bounce = new BounceBuffer();
 
+  private mapClients: (() => void)[] = [];
   private readonly source: RegionSource;
   private readonly handles = new Map<string, RegionHandle>();
   private readonly dispatchCache = new WeakMap<FlatView, Dispatch>();
@@ -158,6 +159,26 @@ export class DataPlane {
   /** QEMU's memory_region_clear_global_locking (false) and its inverse. */
   setGlobalLocking(id: string, locking: boolean): void {
     this.handle(id).globalLocking = locking;
+  }
+
+  /**
+   * QEMU's cpu_register_map_client: `callback` runs once, when the bounce
+   * buffer is free (at once if it is free now). For DMA that got null from
+   * addressSpaceMap and wants to retry.
+   */
+  registerMapClient(callback: () => void): void {
+    if (!this.bounce.inUse) {
+      callback();
+      return;
+    }
+    this.mapClients.push(callback);
+  }
+
+  /** Runs the waiting map clients (called when the bounce buffer is released). */
+  notifyMapClients(): void {
+    const clients = this.mapClients;
+    this.mapClients = [];
+    for (const c of clients) c();
   }
 
   /** Creates an address space's data path; it decodes nothing until {@link publish}. */

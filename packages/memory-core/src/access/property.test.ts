@@ -81,7 +81,14 @@ const opArb = (limit: number): fc.Arbitrary<Op> =>
     }),
   );
 
-const scenarioArb = fc
+interface Scenario {
+  regions: RegionSpec[];
+  ranges: RangeSpec[];
+  ops: Op[];
+  targetBig: boolean;
+}
+
+const scenarioArb: fc.Arbitrary<Scenario> = fc
   .array(regionArb, { minLength: 1, maxLength: 5 })
   .chain((regions) =>
     fc.record({
@@ -116,7 +123,7 @@ function valueBytes(v: bigint, size: number, be: boolean): number[] {
   return be ? out.reverse() : out;
 }
 
-function run(s: fc.Infer<typeof scenarioArb>): void {
+function run(s: Scenario): void {
   const src = new HandRegionSource();
   const sink = new RecordingSink();
   const plane = new DataPlane(src, { dirty: sink, targetEndianness: s.targetBig ? 'big' : 'little' });
@@ -270,8 +277,13 @@ function run(s: fc.Infer<typeof scenarioArb>): void {
         expect(got, `ld${op.size} ${op.be ? 'be' : 'le'} @${op.addr}`).toBe(exp.value);
       } else {
         if (op.size === 1) as.stb(op.addr, op.value);
-        else if (op.size === 2) (op.be ? as.stwBe(op.addr, op.value) : as.stwLe(op.addr, op.value));
-        else if (op.size === 4) (op.be ? as.stlBe(op.addr, op.value) : as.stlLe(op.addr, op.value));
+        else if (op.size === 2) {
+          if (op.be) as.stwBe(op.addr, op.value);
+          else as.stwLe(op.addr, op.value);
+        } else if (op.size === 4) {
+          if (op.be) as.stlBe(op.addr, op.value);
+          else as.stlLe(op.addr, op.value);
+        }
         else {
           const v = (BigInt(op.hi) << 32n) | BigInt(op.value);
           if (op.be) as.stqBe(op.addr, v);
