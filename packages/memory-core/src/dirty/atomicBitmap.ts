@@ -46,11 +46,9 @@ export function bitmapSetAtomic(map: Uint32Array, start: number, nr: number): vo
     w++;
   }
   const fullEnd = last === 0xffffffff ? lastW + 1 : lastW;
-  let stored = false;
-  for (; w < fullEnd; w++) {
-    map[w] = 0xffffffff;
-    stored = true;
-  }
+  const stored = fullEnd > w;
+  if (fullEnd - w > 16) map.fill(0xffffffff, w, fullEnd);
+  else for (; w < fullEnd; w++) map[w] = 0xffffffff;
   if (last !== 0xffffffff) Atomics.or(map, lastW, last);
   else if (stored) Atomics.or(map, lastW, 0);
 }

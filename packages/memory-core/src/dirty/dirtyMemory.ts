@@ -406,29 +406,25 @@ export class DirtyMemory {
       // Both bitmaps word aligned (find_ram_offset aligns blocks for this):
       // move whole words.
       const wordsPerBlock = this.blockPages / 32;
-      const nwords = Math.ceil(npages / 32);
-      const tailMask = npages % 32 === 0 ? 0xffffffff : 0xffffffff >>> (32 - (npages % 32));
-      const gw = srcPage / 32;
-      let idx = Math.floor(gw / wordsPerBlock);
-      let w = gw - idx * wordsPerBlock;
-      let src = blocks[idx] as Uint32Array;
-      const d0 = destPage / 32;
-      for (let k = 0; k < nwords; k++) {
-        if (src[w] !== 0) {
-          const bits = k === nwords - 1 && tailMask !== 0xffffffff ? takeWord(src, w, tailMask) : Atomics.exchange(src, w, 0);
-          const dw = d0 + k;
-          const old = dest[dw] as number;
-          const fresh = bits & ~old;
-          if (fresh !== 0) {
-            dest[dw] = old | bits;
-            num += popcount32(fresh);
-          }
-        }
-        if (++w === wordsPerBlock) {
-          idx++;
-          w = 0;
-          src = blocks[idx] as Uint32Array;
-        }
+      const fullWords = Math.floor(npages / 32);
+      let gw = srcPage / 32;
+      let dw = destPage / 32;
+      const gwEnd = gw + fullWords;
+      while (gw < gwEnd) {
+        const idx = Math.floor(gw / wordsPerBlock);
+        const base = idx * wordsPerBlock;
+        const src = blocks[idx] as Uint32Array;
+        const wEnd = Math.min(gwEnd, base + wordsPerBlock) - base;
+        num += syncWords(src, gw - base, wEnd, dest, dw);
+        dw += wEnd - (gw - base);
+        gw = base + wEnd;
+      }
+      if (npages % 32 !== 0) {
+        const idx = Math.floor(gw / wordsPerBlock);
+        const bits = takeWord(blocks[idx] as Uint32Array, gw - idx * wordsPerBlock, 0xffffffff >>> (32 - (npages % 32)));
+        const old = dest[dw] as number;
+        dest[dw] = old | bits;
+        num += popcount32(bits & ~old);
       }
     } else {
       for (let i = 0; i < npages; i++) {
@@ -558,6 +554,27 @@ export class DirtyMemory {
       page += num;
     }
   }
+}
+
+/**
+ * Moves words [w, wEnd) of `src` into `dest` from word `dw` with one
+ * `Atomics.exchange` per non-zero word; returns the bits new to `dest`.
+ * Hot path: the loop behind the migration sync.
+ */
+function syncWords(src: Uint32Array, w: number, wEnd: number, dest: Uint32Array, dw: number): number {
+  let num = 0;
+  for (; w < wEnd; w++, dw++) {
+    if (src[w] !== 0) {
+      const bits = Atomics.exchange(src, w, 0);
+      const old = dest[dw] as number;
+      const fresh = bits & ~old;
+      if (fresh !== 0) {
+        dest[dw] = old | bits;
+        num += popcount32(fresh);
+      }
+    }
+  }
+  return num;
 }
 
 /** Takes the bits of `mask` out of word `w` atomically and returns them. Hot path. */
