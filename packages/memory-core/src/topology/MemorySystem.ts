@@ -83,7 +83,11 @@ export class MemorySystem {
   private readonly registry = new ListenerRegistry();
   private readonly idCounters = new Map<string, number>();
 
-  /** Every applied event, in order, as it is applied (after the state has changed). */
+  /**
+   * Every applied event, in order, emitted once it is fully applied: the
+   * state has changed, the FlatViews are published and the listeners have
+   * been notified. Subscribers may read `state` and `flatView`.
+   */
   readonly events$: Observable<TopologyEvent> = this.subject.asObservable();
 
   constructor(options: MemorySystemOptions = {}) {
@@ -148,7 +152,6 @@ export class MemorySystem {
       this.base = produce(this.base, (d) => applyEventToDraft(d, event));
     }
     this.log.push(event);
-    this.subject.next(event);
 
     const after = this.readState();
     if (event.type === 'addressSpaceCreated') {
@@ -167,6 +170,7 @@ export class MemorySystem {
       const all = this.registry.all();
       for (let i = all.length - 1; i >= 0; i--) all[i]?.listener.logGlobalStop?.();
     }
+    this.subject.next(event);
   }
 
   /** `memory_region_transaction_commit` with an update pending: flatviews_reset, then notify. */
