@@ -188,6 +188,32 @@ export class AddressSpaceAccess {
     }
   }
 
+  /**
+   * QEMU's address_space_write_rom (ROM loading, debugger writes): stores
+   * into RAM and ROM alike (also readonly ranges and ROM devices' memory),
+   * marking RAM dirty; MMIO is skipped. Always MEMTX_OK.
+   */
+  writeRom(addr: number, buf: Uint8Array, _attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
+    const d = this.dispatch;
+    let len = buf.length;
+    let pos = 0;
+    while (len > 0) {
+      const s = d.lookup(addr);
+      let l: number;
+      if (s.readDirect || s.writeDirect || s.writeDiscard) {
+        l = Math.min(len, s.end - addr);
+        copyBytes(buf, pos, s.bytes, addr + s.delta, l);
+        if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, l, s.dirtyLogMask);
+      } else {
+        l = memoryAccessSize(s.region.mmio, len, addr + s.delta);
+      }
+      len -= l;
+      pos += l;
+      addr += l;
+    }
+    return (this.result = MEMTX_OK);
+  }
+
   /** QEMU's address_space_rw. */
   rw(addr: number, buf: Uint8Array, isWrite: boolean, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     return isWrite ? this.write(addr, buf, attrs) : this.read(addr, buf, attrs);

@@ -76,3 +76,18 @@ export class CacheRangeError extends Error {
     super(`cached access at +${offset} length ${length} is outside the cache (length ${cacheLength})`);
   }
 }
+
+/** cpuAddressSpaceInit was called with an index the CPU does not have, or a second address space under KVM. */
+export class CpuAddressSpaceError extends Error {
+  override readonly name = 'CpuAddressSpaceError';
+  constructor(
+    /** The CPU's index. */
+    readonly cpuIndex: number,
+    /** The address-space index asked for. */
+    readonly asidx: number,
+    /** Why it was refused. */
+    readonly reason: string,
+  ) {
+    super(`CPU ${cpuIndex}, address space ${asidx}: ${reason}`);
+  }
+}
