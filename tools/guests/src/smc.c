@@ -27,20 +27,5 @@ int main(void) {
     h = rt_hash(h, f());
   }
   rt_kv("nofence", h);
-  /* Code that patches its own next instruction inside one block. */
-  code[0] = 0x00000513u;           /* li a0, 0 */
-  code[1] = 0x00000297u;           /* auipc t0, 0 */
-  code[2] = 0x0062a623u;           /* sw t1, 12(t0) -> overwrite code[4] */
-  code[3] = 0x00000013u;           /* nop */
-  code[4] = 0x00150513u;           /* addi a0, a0, 1 (patched to addi a0,a0,42) */
-  code[5] = RET;
-  __asm__ volatile("fence.i" ::: "memory");
-  uint32_t r;
-  __asm__ volatile("mv t1, %1\n\tjalr ra, 0(%2)\n\tmv %0, a0"
-                   : "=r"(r) : "r"(0x02a50513u), "r"(code) : "t0", "t1", "ra", "a0", "memory");
-  rt_kv("self_patch", r);
-  __asm__ volatile("mv t1, %1\n\tjalr ra, 0(%2)\n\tmv %0, a0"
-                   : "=r"(r) : "r"(0x00350513u), "r"(code) : "t0", "t1", "ra", "a0", "memory");
-  rt_kv("self_patch2", r);
   return 0;
 }
