@@ -38,7 +38,8 @@ interface Node extends TreeTextNode {
  *   kind `io`, unless the flat text is given, the region can be reached through
  *   enabled regions from an address space, and no range of it is rendered (then
  *   it is a container with nothing in it);
- * - an alias of RAM is read-only when the flat text shows its range as `rom`;
+ * - an alias is read-only when the flat text shows as `rom` a range, within the
+ *   alias, of a region that is not ROM;
  * - `memory-region:` sections that print a region already printed elsewhere (same
  *   name, place and subtree) are that region; others are regions mapped nowhere;
  * - without `-D`, a disabled region is not printed at all: its subregions are
@@ -296,15 +297,15 @@ function decideKinds(nodes: Node[], sections: TreeTextSection[], flat: FlatTextV
   }
   if (!flat) return;
 
-  // Read-only aliases of RAM: the alias line shows "ram", the FlatView shows "rom".
+  // Read-only aliases: the alias line shows the target's type, the FlatView shows "rom".
   const viewOf = new Map<string, FlatTextView>();
   for (const v of flat) for (const as of v.addressSpaces) viewOf.set(as.name, v);
   for (const n of nodes) {
-    if (!n.alias || !reachable.has(n) || n.section.kind !== 'address-space' || (n.type !== 'ram' && n.type !== 'ramd')) continue;
-    // Ranges of writable RAM under the alias; shown as "rom" only if the alias is read-only.
+    if (!n.alias || !reachable.has(n) || n.section.kind !== 'address-space') continue;
+    // Ranges of regions under the alias that are not ROM; shown as "rom" only if the alias is read-only.
     const names = new Set<string>();
     const collect = (t: Node): void => {
-      if (!t.alias && (t.type === 'ram' || t.type === 'ramd')) names.add(t.name);
+      if (!t.alias && t.type !== 'rom') names.add(t.name);
       if (t.target) collect(t.target);
       else for (const c of t.children as Node[]) collect(c);
     };

@@ -66,6 +66,8 @@ const REGION_EXPECTED = 'a region line "start-end (prio N, type): name", indente
 export function parseTreeText(text: string, file: string | null = null): TreeTextSection[] {
   const lines = text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  // Text with a "[disabled]" line is -D text: nothing in it is hidden.
+  const showsDisabled = lines.some((l) => l.endsWith(' [disabled]'));
   const sections: TreeTextSection[] = [];
   let section: TreeTextSection | null = null;
   let sectionStart = 0;
@@ -139,10 +141,11 @@ export function parseTreeText(text: string, file: string | null = null): TreeTex
     if (size > SIZE_2_64) size = SIZE_2_64;
     // Without -D a disabled region's line is missing but its subregions are printed one
     // level deeper: right after a sibling's subregions they look like that sibling's.
-    // A region outside that sibling's range is taken as the subregion of a hidden one.
+    // A region outside that sibling's range is taken as the subregion of a hidden one
+    // (unless this is -D text, where a subregion outside its container is just that).
     stack.length = Math.min(stack.length, level - 1);
     const maybeParent = stack[level - 2];
-    if (level > 2 && maybeParent && !maybeParent.placeholder && (start < maybeParent.start || start > maybeParent.end)) {
+    if (!showsDisabled && level > 2 && maybeParent && !maybeParent.placeholder && (start < maybeParent.start || start > maybeParent.end)) {
       stack.length = level - 2;
     }
     // Levels the text skips are disabled regions `info mtree` without -D does not print.
