@@ -11,7 +11,7 @@ import type { CodeInvalidateHook, DirtyMemorySink } from './dirty.js';
 import { invalidateAndSetDirty } from './dirty.js';
 import type { Dispatch } from './dispatch.js';
 import { buildDispatch } from './dispatch.js';
-import { UnknownRegionError } from './errors.js';
+import { UnresolvedRegionError } from './errors.js';
 import type { MemoryRegionOps } from './ops.js';
 import { MmioOps, UNASSIGNED_OPS } from './ops.js';
 import type { Owner } from './owner.js';
@@ -205,13 +205,13 @@ export class DataPlane {
   private refresh(id: string, dirtyLogMask: number): void {
     const h = this.handle(id);
     const info = this.source.region(id);
-    if (info === undefined) throw new UnknownRegionError(id, 'the region source does not know it');
+    if (info === undefined) throw new UnresolvedRegionError(id, 'the region source does not know it');
     h.kind = info.kind;
     h.name = info.name;
     h.dirtyLogMask = dirtyLogMask;
     if (RAM_KINDS.has(info.kind)) {
       const ram = this.source.ram(id);
-      if (ram === undefined) throw new UnknownRegionError(id, `a ${info.kind} region without host memory`);
+      if (ram === undefined) throw new UnresolvedRegionError(id, `a ${info.kind} region without host memory`);
       if (ram.bytes !== h.bytes) {
         h.bytes = ram.bytes;
         h.view = new DataView(ram.bytes.buffer, ram.bytes.byteOffset, ram.bytes.byteLength);

@@ -28,8 +28,8 @@ export class InvalidOpsError extends Error {
 }
 
 /** A FlatView names a region the data plane cannot resolve (no state, or RAM without host memory). */
-export class UnknownRegionError extends Error {
-  override readonly name = 'UnknownRegionError';
+export class UnresolvedRegionError extends Error {
+  override readonly name = 'UnresolvedRegionError';
   constructor(
     /** The region id found in the FlatView. */
     readonly regionId: string,
