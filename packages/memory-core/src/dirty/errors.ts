@@ -59,3 +59,18 @@ export class DirtyBitmapSizeError extends Error {
     super(`bitmap of ${actualBits} bits is too small: ${neededBits} bits are needed`);
   }
 }
+
+/** A region-level dirty operation on a region that has no RAM block. */
+export class NoRamBlockError extends Error {
+  override readonly name = 'NoRamBlockError';
+  /**
+   * @param regionId - the region asked for
+   * @param detail - why it has none, for a person
+   */
+  constructor(
+    readonly regionId: string,
+    readonly detail: string,
+  ) {
+    super(`region "${regionId}" has no RAM block: ${detail}`);
+  }
+}

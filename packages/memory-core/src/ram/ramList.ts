@@ -68,6 +68,7 @@ export class RamList {
   readonly pageSizes: PageSizes;
   private list: readonly RamBlock[] = Object.freeze([]);
   private readonly byName = new Map<string, RamBlock>();
+  private readonly byRegion = new Map<string, RamBlock>();
   private mru: RamBlock | null = null;
   private ver = 0;
 
@@ -111,6 +112,7 @@ export class RamList {
     if (!(maxSize >= size) || !Number.isSafeInteger(maxSize)) fail('the maximum size must be at least the size');
     if (!resizeable && maxSize !== size) fail('only a resizeable block has a maximum size of its own');
     if (opts.host && resizeable) fail('a block on caller-supplied memory cannot be resizeable');
+    if (opts.regionId != null && this.byRegion.has(opts.regionId)) fail(`region "${opts.regionId}" already has a RAM block`);
     const pageSize = opts.pageSize ?? this.pageSizes.realHostPageSize;
     if (!Number.isInteger(pageSize) || pageSize <= 0 || (pageSize & (pageSize - 1)) !== 0) {
       throw new PageSizeError('pageSize', pageSize);
@@ -160,6 +162,7 @@ export class RamList {
     next.splice(at, 0, block);
     this.list = Object.freeze(next);
     this.byName.set(idstr, block);
+    if (block.regionId !== null) this.byRegion.set(block.regionId, block);
     this.mru = null;
     this.ver++;
 
@@ -173,6 +176,11 @@ export class RamList {
    */
   findByName(idstr: string): RamBlock | null {
     return this.byName.get(idstr) ?? null;
+  }
+
+  /** The block owned by the memory region with this id (QEMU's mr->ram_block), or null. */
+  findByRegion(regionId: string): RamBlock | null {
+    return this.byRegion.get(regionId) ?? null;
   }
 
   /**
@@ -234,6 +242,7 @@ export class RamList {
     const next = this.list.filter((b) => b !== block);
     this.list = Object.freeze(next);
     this.byName.delete(block.idstr);
+    if (block.regionId !== null) this.byRegion.delete(block.regionId);
     this.mru = null;
     this.ver++;
     block.markFreed();
