@@ -54,3 +54,66 @@ export type { MtreeSource, FlatViewOf } from './mtree/mtreeSource.js';
 export { mtreeType } from './mtree/mtreeType.js';
 export type { MtreeType } from './mtree/mtreeType.js';
 // end machine descriptions and mtree
+
+// RAM blocks and dirty memory (ram/, dirty/)
+export { PageSizes } from './ram/pageSize.js';
+export type { PageSizeOptions } from './ram/pageSize.js';
+export { RamBlock } from './ram/ramBlock.js';
+export type { RamBlockInit, RamResizeCallback } from './ram/ramBlock.js';
+export { RamList } from './ram/ramList.js';
+export type { RamAllocOptions, RamHostLookup } from './ram/ramList.js';
+export {
+  RamBlockExistsError,
+  RamBlockResizeError,
+  RamAllocationError,
+  RamBlockNotFoundError,
+  PageSizeError,
+} from './ram/errors.js';
+export type { RamBlockResizeReason } from './ram/errors.js';
+export {
+  BITS_PER_WORD,
+  bitsToWords,
+  bitmapNew,
+  popcount32,
+  setBit,
+  clearBit,
+  testBit,
+  bitmapSet,
+  bitmapClear,
+  bitmapZero,
+  bitmapFill,
+  findNextBit,
+  findNextZeroBit,
+  findFirstBit,
+  findFirstZeroBit,
+  bitmapCountOne,
+  bitmapCountOneWithOffset,
+  bitmapEmpty,
+  bitmapFull,
+  bitmapEqual,
+  bitmapCopy,
+  bitmapAnd,
+  bitmapOr,
+  bitmapXor,
+  bitmapAndnot,
+  bitmapFromLe,
+} from './dirty/bitmap.js';
+export {
+  setBitAtomic,
+  bitmapSetAtomic,
+  bitmapAllSetAtomic,
+  bitmapTestAndClearAtomic,
+  bitmapCopyAndClearAtomic,
+} from './dirty/atomicBitmap.js';
+export {
+  DirtyMemory,
+  DIRTY_CLIENTS_ALL,
+  DIRTY_CLIENTS_NOCODE,
+  DIRTY_MEMORY_BLOCK_PAGES,
+} from './dirty/dirtyMemory.js';
+export type { DirtyMemoryOptions, DirtyMemoryHandle, DirtyBlockRange, DirtyClearHook } from './dirty/dirtyMemory.js';
+export { DirtyBitmapSnapshot } from './dirty/dirtyBitmapSnapshot.js';
+export { DirtyClientError, DirtyRangeError, DirtyBitmapSizeError, NoRamBlockError } from './dirty/errors.js';
+export { RegionDirtyLog } from './dirty/regionDirtyLog.js';
+export type { RegionRamOptions, RegionRam } from './dirty/regionDirtyLog.js';
+// end RAM blocks and dirty memory
