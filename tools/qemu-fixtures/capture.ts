@@ -9,13 +9,16 @@
  * `mtree.txt` and `mtree-D.txt`. The monitor ends lines with CRLF; the files are written
  * with LF, the way QEMU's output looks on a terminal.
  *
- * Usage: `npx tsx tools/qemu-fixtures/capture.ts [OUTDIR]` (default: `tools/qemu-fixtures/7.2`).
+ * Usage: `npx tsx tools/qemu-fixtures/capture.ts [--out DIR] [MACHINE...]` (default: every
+ * machine, into `tools/qemu-fixtures/7.2`). Each run reorders QEMU's hash-ordered blocks,
+ * so recapture only the machines you need; `MACHINES.md` is rewritten from all folders.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 
 /** One machine to capture: the fixture folder name and QEMU's command line. */
 export interface FixtureMachine {
@@ -31,6 +34,22 @@ export const MACHINES: FixtureMachine[] = [
   { name: 'q35', argv: ['qemu-system-x86_64', '-M', 'q35', ...COMMON] },
   { name: 'riscv32-virt', argv: ['qemu-system-riscv32', '-M', 'virt', '-bios', 'none', ...COMMON] },
   { name: 'riscv64-virt', argv: ['qemu-system-riscv64', '-M', 'virt', '-bios', 'none', ...COMMON] },
+  { name: 'isapc', argv: ['qemu-system-x86_64', '-M', 'isapc', ...COMMON] },
+  { name: 'microvm', argv: ['qemu-system-x86_64', '-M', 'microvm', ...COMMON] },
+  { name: 'riscv64-sifive_u', argv: ['qemu-system-riscv64', '-M', 'sifive_u', '-bios', 'none', ...COMMON] },
+  { name: 'riscv64-spike', argv: ['qemu-system-riscv64', '-M', 'spike', '-bios', 'none', ...COMMON] },
+  // PCI devices add bus-master address spaces, BARs (unmapped while paused) and VGA's aliases.
+  {
+    name: 'q35-devices',
+    argv: ['qemu-system-x86_64', '-M', 'q35', '-device', 'VGA', '-device', 'e1000', '-device', 'virtio-net-pci', ...COMMON],
+  },
+  {
+    name: 'pc-devices',
+    argv: [
+      'qemu-system-x86_64', '-M', 'pc', '-audiodev', 'none,id=snd0', '-device', 'cirrus-vga', '-device', 'pvpanic',
+      '-device', 'intel-hda', '-device', 'hda-duplex,audiodev=snd0', ...COMMON,
+    ],
+  },
 ];
 
 /** HMP command → file name. */
@@ -87,17 +106,27 @@ async function captureMachine(m: FixtureMachine): Promise<{ version: string; out
   return { version, outputs };
 }
 
-async function capture(outDir: string): Promise<void> {
-  const readme: string[] = [];
+async function capture(outDir: string, names: string[]): Promise<void> {
+  for (const name of names) {
+    if (!MACHINES.some((m) => m.name === name)) throw new Error(`unknown machine ${name}; known: ${MACHINES.map((m) => m.name).join(', ')}`);
+  }
+  const versions = new Map<string, string>();
+  const table = join(outDir, 'MACHINES.md');
+  if (existsSync(table)) {
+    for (const m of readFileSync(table, 'utf8').matchAll(/^\| `([^`]+)` \| ([^|]+) \|/gm)) versions.set(m[1]!, m[2]!.trim());
+  }
   for (const m of MACHINES) {
+    if (names.length > 0 && !names.includes(m.name)) continue;
     const { version, outputs } = await captureMachine(m);
     mkdirSync(join(outDir, m.name), { recursive: true });
     for (const [file, text] of outputs) writeFileSync(join(outDir, m.name, file), text);
-    readme.push(`| \`${m.name}\` | ${version} | \`${m.argv.join(' ')}\` |`);
+    versions.set(m.name, version);
     process.stdout.write(`captured ${m.name}: QEMU ${version}\n`);
   }
-  writeFileSync(join(outDir, 'MACHINES.md'), ['| folder | QEMU | command line |', '|---|---|---|', ...readme, ''].join('\n'));
+  const rows = MACHINES.filter((m) => versions.has(m.name)).map((m) => `| \`${m.name}\` | ${versions.get(m.name)} | \`${m.argv.join(' ')}\` |`);
+  writeFileSync(table, ['| folder | QEMU | command line |', '|---|---|---|', ...rows, ''].join('\n'));
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-await capture(process.argv[2] ?? join(here, '7.2'));
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string' } } });
+await capture(values.out ?? join(here, '7.2'), positionals);

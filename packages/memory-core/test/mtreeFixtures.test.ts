@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { parseFlatText } from '../src/mtree/parseFlatText.js';
 import { parseTreeText } from '../src/mtree/parseTreeText.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/qemu-fixtures/7.2');
-const MACHINES = ['pc', 'q35', 'riscv32-virt', 'riscv64-virt'];
+const MACHINES = readdirSync(FIXTURES).filter((d) => statSync(join(FIXTURES, d)).isDirectory()).sort();
 
 function fixture(machine: string, file: string): string {
   return readFileSync(join(FIXTURES, machine, file), 'utf8');
