@@ -388,6 +388,24 @@ describe('discover', () => {
     ]);
   });
 
+  it('reads several ids in one citation and the comment lines that continue it', () => {
+    const text = [
+      '  // upstream a29ac16632, 794e8f301a: one free path',
+      '  // upstream d114875b9a (atomic set), 36546e5b80 / 03eebc9e32 (atomic test-and-clear),',
+      '  // 9f02cfc84b (atomic OR on shared words): accepted deadbeef words and 0x80000000 do not count',
+      "  it('x', () => {",
+      '    write(0x12345678); // 9460dee4b2 is not cited here',
+    ].join('\n');
+    expect(findCitations(text).map((citation) => `${citation.line}:${citation.id}`)).toEqual([
+      '1:a29ac16632',
+      '1:794e8f301a',
+      '2:d114875b9a',
+      '2:36546e5b80',
+      '2:03eebc9e32',
+      '3:9f02cfc84b',
+    ]);
+  });
+
   it('lists planned entries cited by tests, unlisted citing tests, and unresolved ids', () => {
     const { input } = fixture();
     const ready = input();

@@ -28,18 +28,36 @@ export interface DiscoveryReport {
   unresolved: { file: string; citation: Citation; matches: number }[];
 }
 
+const CITATION_START = new RegExp(`\\bupstream[ \\t]+[0-9a-f]{${MIN_CITATION_LENGTH},40}(?![0-9a-z])`, 'i');
+const COMMIT_LIKE = new RegExp(`(?<![0-9a-z_])[0-9a-f]{${MIN_CITATION_LENGTH},40}(?![0-9a-z_])`, 'gi');
+const COMMENT_LINE = /^\s*(\/\/|\*|\/\*)/;
+
 /**
  * Finds `upstream <hex id>` citations in `text` (case-insensitive, ids of
  * {@link MIN_CITATION_LENGTH} to 40 hex digits), the form the conventions ask
- * tests to use: `// upstream b2dfd71c48`.
+ * tests to use: `// upstream b2dfd71c48`. A citation may name several commits
+ * (`upstream a29ac16632, 794e8f301a`) and run on over the comment lines right
+ * below it; every id-like hex run (with at least one decimal digit, so English
+ * words do not count) from the word `upstream` to the end of that comment counts.
  */
 export function findCitations(text: string): Citation[] {
-  const pattern = new RegExp(`\\bupstream[ \\t]+([0-9a-f]{${MIN_CITATION_LENGTH},40})(?![0-9a-z])`, 'gi');
   const citations: Citation[] = [];
   const lines = text.split('\n');
+  const collect = (fragment: string, line: number): void => {
+    for (const match of fragment.matchAll(COMMIT_LIKE)) {
+      if (/[0-9]/.test(match[0])) citations.push({ id: match[0].toLowerCase(), line });
+    }
+  };
   for (let i = 0; i < lines.length; i++) {
-    for (const match of (lines[i] ?? '').matchAll(pattern)) {
-      citations.push({ id: (match[1] as string).toLowerCase(), line: i + 1 });
+    const line = lines[i] ?? '';
+    const start = CITATION_START.exec(line);
+    if (!start) continue;
+    collect(line.slice(start.index), i + 1);
+    const opening = line.slice(0, start.index);
+    if (!COMMENT_LINE.test(line) && !/\/\/|\/\*/.test(opening)) continue;
+    while (i + 1 < lines.length && COMMENT_LINE.test(lines[i + 1] ?? '') && !CITATION_START.test(lines[i + 1] ?? '')) {
+      i++;
+      collect(lines[i] ?? '', i + 1);
     }
   }
   return citations;
