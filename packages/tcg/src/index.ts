@@ -1,5 +1,35 @@
 /**
  * @packageDocumentation
- * Nothing is public yet: see the package README for what is planned.
+ * memvisor's TCG: a RISC-V RV32IMAC (+ Zicsr, Zifencei) guest engine that translates
+ * guest code into JavaScript functions (translation blocks), with a reference
+ * interpreter beside it, a softmmu TLB with Sv32 paging, code-page protection for
+ * self-modifying code, and QEMU's `virt` machine (UART, SiFive test finisher, CLINT,
+ * mrom reset vector).
  */
-export {};
+export { createVirtMachine, VirtMachine, VIRT_MEMMAP } from './machine.js';
+export type { EngineKind, RunResult, VirtMachineOptions } from './machine.js';
+export { runElf, runElfBytes } from './runElf.js';
+export type { RunElfOptions, RunElfResult } from './runElf.js';
+export { loadElf, parseElf } from './elf.js';
+export type { ElfImage, ElfSegment } from './elf.js';
+export { ElfError, ElfFormatError, ElfSegmentError, ElfTruncatedError } from './errors.js';
+export { Cpu, Access } from './cpu.js';
+export type { StopReason, InsnStartData, CodeWriteHook } from './cpu.js';
+export { Interpreter, execute } from './interp.js';
+export { Translator, TB_MAX_INSNS, TB_CODE_BUDGET, TB_JMP_CACHE_SIZE } from './translate.js';
+export type { TbTraceSink } from './translate.js';
+export { TranslationBlock, TbExit } from './tb.js';
+export type { TbFunction } from './tb.js';
+export { Tlb, TLB_SIZE, TLB_BITS, NB_MMU_MODES } from './tlb.js';
+export { Decoded, Op, OP_NAMES, decode, decode16, decode32 } from './decode.js';
+export type { OpCode } from './decode.js';
+export { Cause, Irq, Priv } from './cause.js';
+export { Csr, MISA_VALUE } from './csr.js';
+export { SimpleBus } from './bus.js';
+export type { GuestBus, MmioDevice, BusMapping } from './bus.js';
+export { Uart16550 } from './devices/uart16550.js';
+export { SifiveTest } from './devices/sifiveTest.js';
+export { Clint, INSNS_PER_TICK } from './devices/clint.js';
+export type { ClintCpu } from './devices/clint.js';
+export { Mrom, fdtAddress } from './devices/mrom.js';
+export { GUEST_TRAP, EXIT_TB, GuestTrapSignal, ExitTbSignal } from './signals.js';

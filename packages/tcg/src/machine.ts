@@ -1,0 +1,171 @@
+import { SimpleBus } from './bus.js';
+import { Cpu } from './cpu.js';
+import type { StopReason } from './cpu.js';
+import { Clint } from './devices/clint.js';
+import { Mrom, fdtAddress } from './devices/mrom.js';
+import { SifiveTest } from './devices/sifiveTest.js';
+import { Uart16550 } from './devices/uart16550.js';
+import { loadElf } from './elf.js';
+import type { ElfImage } from './elf.js';
+import { Interpreter } from './interp.js';
+import { EXIT_TB, GUEST_TRAP } from './signals.js';
+import { Translator } from './translate.js';
+
+/** Physical memory map of QEMU's `virt` board that memvisor implements. */
+export const VIRT_MEMMAP = {
+  mrom: { base: 0x1000, size: 0xf000 },
+  test: { base: 0x100000, size: 0x1000 },
+  clint: { base: 0x2000000, size: 0x10000 },
+  uart0: { base: 0x10000000, size: 0x100 },
+  dram: { base: 0x80000000 },
+} as const;
+
+/** Which execution engine runs guest code. */
+export type EngineKind = 'jit' | 'interp';
+
+/** Options of {@link createVirtMachine}. */
+export interface VirtMachineOptions {
+  /** Guest RAM in bytes (default 128 MiB, QEMU's default for virt). */
+  ramSize?: number;
+  /** `jit` (translation blocks compiled to JavaScript, default) or `interp` (reference interpreter). */
+  engine?: EngineKind;
+  /** Receives every byte written to the UART. */
+  onUart?: (byte: number) => void;
+  /** RAM backing store, e.g. shared with another thread. */
+  ramBuffer?: SharedArrayBuffer;
+}
+
+/** Result of {@link VirtMachine.run}. */
+export interface RunResult {
+  /** Why the run ended. */
+  readonly reason: StopReason;
+  /** The finisher's exit status when `reason` is `exit`, else -1. */
+  readonly exitStatus: number;
+  /** Instructions retired since the machine was created. */
+  readonly instret: number;
+}
+
+/** The engine interface both the interpreter and the translator implement. */
+interface Engine {
+  runUntilEvent(): void;
+}
+
+/**
+ * QEMU's `virt` machine for one RV32 hart: RAM at 0x80000000, the mrom reset vector at
+ * 0x1000, NS16550A UART at 0x10000000, SiFive test finisher at 0x100000, CLINT at
+ * 0x2000000. Build one with {@link createVirtMachine}.
+ */
+export class VirtMachine {
+  readonly bus: SimpleBus;
+  readonly cpu: Cpu;
+  readonly clint = new Clint();
+  readonly uart: Uart16550;
+  readonly finisher: SifiveTest;
+  readonly engineKind: EngineKind;
+  /** The translator (also present in interpreter mode, unused there). */
+  readonly translator: Translator;
+  private readonly interp: Interpreter;
+  private readonly engine: Engine;
+  private mrom: Mrom;
+
+  constructor(opts: VirtMachineOptions = {}) {
+    const ramSize = opts.ramSize ?? 128 * 1024 * 1024;
+    this.bus = new SimpleBus(VIRT_MEMMAP.dram.base, ramSize, opts.ramBuffer);
+    const onUart = opts.onUart ?? (() => {});
+    this.uart = new Uart16550(onUart);
+    this.finisher = new SifiveTest((status) => {
+      this.cpu.exitStatus = status;
+      this.cpu.stopReason = 'exit';
+      this.cpu.eventAt = 0;
+    });
+    this.mrom = new Mrom(VIRT_MEMMAP.dram.base, fdtAddress(VIRT_MEMMAP.dram.base, ramSize));
+    this.bus.map(VIRT_MEMMAP.mrom.base, VIRT_MEMMAP.mrom.size, {
+      name: 'riscv_virt_board.mrom',
+      read: (o, s) => this.mrom.read(o, s),
+      write: () => {},
+    });
+    this.bus.map(VIRT_MEMMAP.test.base, VIRT_MEMMAP.test.size, this.finisher);
+    this.bus.map(VIRT_MEMMAP.clint.base, VIRT_MEMMAP.clint.size, this.clint);
+    this.bus.map(VIRT_MEMMAP.uart0.base, VIRT_MEMMAP.uart0.size, this.uart);
+    this.cpu = new Cpu(this.bus, this.clint);
+    this.cpu.pc = VIRT_MEMMAP.mrom.base;
+    this.engineKind = opts.engine ?? 'jit';
+    this.interp = new Interpreter(this.cpu);
+    this.translator = new Translator(this.cpu);
+    this.engine = this.engineKind === 'jit' ? this.translator : this.interp;
+  }
+
+  /**
+   * Loads an ELF executable into RAM and points the reset vector at its entry; the hart
+   * starts at 0x1000 as on QEMU (`-bios none -kernel`). Validation errors are thrown
+   * before any byte is written.
+   */
+  loadElf(bytes: Uint8Array): ElfImage {
+    const image = loadElf(bytes, this.bus.ram, this.bus.ramBase);
+    this.mrom = new Mrom(image.entry, fdtAddress(this.bus.ramBase, this.bus.ramSize));
+    this.cpu.pc = VIRT_MEMMAP.mrom.base;
+    this.translator.flush();
+    return image;
+  }
+
+  /**
+   * Runs until the guest exits through the finisher, the instruction budget is spent,
+   * the hart waits forever in WFI, or {@link VirtMachine.stop} is called. Can be called
+   * again to resume.
+   */
+  run(maxInsns = Infinity): RunResult {
+    const cpu = this.cpu;
+    if (cpu.stopReason !== 'exit') cpu.stopReason = 'none';
+    cpu.budgetAt = cpu.instret + maxInsns;
+    cpu.eventAt = 0;
+    for (;;) {
+      if (cpu.instret >= cpu.eventAt) {
+        if (cpu.stopReason !== 'none') break;
+        if (cpu.stopRequested) {
+          cpu.stopRequested = false;
+          cpu.stopReason = 'stopped';
+          break;
+        }
+        if (cpu.instret >= cpu.budgetAt) {
+          cpu.stopReason = 'budget';
+          break;
+        }
+        cpu.checkEvents();
+        if (cpu.eventAt <= cpu.instret) cpu.eventAt = cpu.instret + 1;
+      }
+      try {
+        this.engine.runUntilEvent();
+      } catch (e) {
+        cpu.curTb = null;
+        if (e === GUEST_TRAP) cpu.takeException();
+        else if (e !== EXIT_TB) throw e;
+      }
+    }
+    return { reason: cpu.stopReason, exitStatus: cpu.exitStatus, instret: cpu.instret };
+  }
+
+  /** Executes exactly one instruction with the interpreter (taking a pending interrupt first). */
+  step(): RunResult {
+    const cpu = this.cpu;
+    cpu.checkEvents();
+    try {
+      this.interp.step();
+    } catch (e) {
+      cpu.curTb = null;
+      if (e === GUEST_TRAP) cpu.takeException();
+      else if (e !== EXIT_TB) throw e;
+    }
+    return { reason: cpu.stopReason, exitStatus: cpu.exitStatus, instret: cpu.instret };
+  }
+
+  /** Asks a running {@link VirtMachine.run} to return at the next block boundary. */
+  stop(): void {
+    this.cpu.stopRequested = true;
+    this.cpu.eventAt = 0;
+  }
+}
+
+/** Creates a fresh `virt` machine (see {@link VirtMachine}). */
+export function createVirtMachine(opts: VirtMachineOptions = {}): VirtMachine {
+  return new VirtMachine(opts);
+}

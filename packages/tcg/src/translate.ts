@@ -1,0 +1,306 @@
+import { Cause } from './cause.js';
+import type { Cpu } from './cpu.js';
+import { Decoded, Op, decode } from './decode.js';
+import { Interpreter, execute } from './interp.js';
+import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './internal/mulh.js';
+import { TLB_SIZE } from './tlb.js';
+import { TbExit, TranslationBlock } from './tb.js';
+import type { TbFunction } from './tb.js';
+
+/** Most guest instructions in one block. */
+export const TB_MAX_INSNS = 256;
+/**
+ * Budget of generated JavaScript per block, in characters. Checked after each
+ * instruction while generating, instead of reserving room for a worst case up front
+ * (upstream b125f9dc7b).
+ */
+export const TB_CODE_BUDGET = 48 * 1024;
+/** Entries of the per-CPU jump cache (virtual pc → block). */
+export const TB_JMP_CACHE_SIZE = 4096;
+
+/** Receives one line per translated block when tracing is on. */
+export type TbTraceSink = (tb: TranslationBlock) => void;
+
+const PARAMS = [
+  'cpu', 'x', 'tagR', 'addR', 'tagW', 'addW', 'r8', 'ri8', 'r16', 'ri16', 'r32',
+  'ex', 'D', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu',
+];
+
+function reg(i: number): string {
+  return i === 0 ? '0' : `x[${i}]`;
+}
+
+/**
+ * The translator and its block cache: turns guest code into {@link TranslationBlock}s
+ * compiled with `new Function`, keeps them in a hash keyed by physical pc and flags
+ * plus a per-CPU jump cache, chains blocks whose successor is known, and invalidates a
+ * page's blocks when the guest stores to it (the CODE-page protection of QEMU's
+ * softmmu, done here with a per-page code bitmap in the CPU).
+ */
+export class Translator {
+  private readonly hash = new Map<number, TranslationBlock>();
+  private readonly pageTbs = new Map<number, TranslationBlock[]>();
+  private readonly jmpCache: (TranslationBlock | null)[] = new Array<TranslationBlock | null>(TB_JMP_CACHE_SIZE).fill(null);
+  private readonly interp: Interpreter;
+  /** Blocks translated since creation (statistics). */
+  translated = 0;
+  /** Blocks invalidated by stores to their page (statistics). */
+  invalidated = 0;
+  trace: TbTraceSink | null = null;
+
+  constructor(private readonly cpu: Cpu) {
+    this.interp = new Interpreter(cpu);
+    cpu.onCodeWrite = (page) => this.invalidatePage(page);
+    cpu.onTlbFlush = () => this.jmpCache.fill(null);
+  }
+
+  /** Drops every block (tb_flush). */
+  flush(): void {
+    for (const tb of this.hash.values()) tb.valid = false;
+    this.hash.clear();
+    for (const page of this.pageTbs.keys()) this.cpu.codePages[page] = 0;
+    this.pageTbs.clear();
+    this.jmpCache.fill(null);
+  }
+
+  /** Number of valid blocks in the cache. */
+  get size(): number {
+    return this.hash.size;
+  }
+
+  /**
+   * tb_invalidate_phys_page for RAM page `page`: drops its blocks and unprotects the page.
+   * Returns true if the block running now was one of them.
+   */
+  invalidatePage(page: number): boolean {
+    const cpu = this.cpu;
+    cpu.codePages[page] = 0;
+    const list = this.pageTbs.get(page);
+    if (!list) return false;
+    this.pageTbs.delete(page);
+    let hit = false;
+    for (const tb of list) {
+      if (!tb.valid) continue;
+      tb.valid = false;
+      this.invalidated++;
+      if (tb === cpu.curTb) hit = true;
+      const key = tb.physPc * 16 + tb.flags;
+      if (this.hash.get(key) === tb) this.hash.delete(key);
+    }
+    return hit;
+  }
+
+  /** Runs blocks until instret reaches eventAt (the cpu_exec inner loop; hot path). */
+  runUntilEvent(): void {
+    const cpu = this.cpu;
+    let tb: TranslationBlock | null = null;
+    let last = TbExit.NOCHAIN as number;
+    while (cpu.instret < cpu.eventAt) {
+      let next: TranslationBlock | null = null;
+      if (tb !== null && last < 2) next = last === 0 ? tb.jmp0 : tb.jmp1;
+      if (next === null || !next.valid) {
+        next = this.lookup(cpu.pc);
+        if (next === null) {
+          cpu.curTb = null;
+          this.interp.step();
+          tb = null;
+          continue;
+        }
+        if (tb !== null && last < 2 && tb.valid && (tb.pc & ~0xfff) === (next.pc & ~0xfff)) {
+          if (last === 0) tb.jmp0 = next;
+          else tb.jmp1 = next;
+        }
+      }
+      tb = next;
+      cpu.curTb = tb;
+      last = tb.fn();
+    }
+    cpu.curTb = null;
+  }
+
+  /** tb_lookup: the block for `pc` under the current flags, translating it if needed; null if it cannot be translated. */
+  lookup(pc: number): TranslationBlock | null {
+    const cpu = this.cpu;
+    const flags = cpu.priv | (cpu.dataMmu << 2);
+    const h = (pc >>> 1) & (TB_JMP_CACHE_SIZE - 1);
+    let tb: TranslationBlock | null = this.jmpCache[h] ?? null;
+    if (tb !== null && tb.pc === pc && tb.flags === flags && tb.valid) return tb;
+    const pa = cpu.probeFetch(pc);
+    if (pa < 0) return null;
+    const off = pa - cpu.ramBase;
+    if (off < 0 || off >= cpu.ramSize) return null;
+    tb = this.hash.get(pa * 16 + flags) ?? null;
+    if (tb === null || tb.pc !== pc || !tb.valid) {
+      tb = this.translate(pc, pa, flags);
+      if (tb === null) return null;
+    }
+    this.jmpCache[h] = tb;
+    return tb;
+  }
+
+  private translate(pc: number, pa: number, flags: number): TranslationBlock | null {
+    const cpu = this.cpu;
+    const priv = flags & 3;
+    const mmuBase = (flags >>> 2) * TLB_SIZE;
+    const off0 = pa - cpu.ramBase;
+    const pageLeft = 0x1000 - (pc & 0xfff);
+    const ram16 = cpu.ram16;
+    const decs: Decoded[] = [];
+    const pcs: number[] = [];
+    const body: string[] = [];
+    let size = 0;
+    let cur = pc | 0;
+    let ended = false;
+    let k = 0;
+    for (; k < TB_MAX_INSNS; k++) {
+      const rel = (cur - pc) | 0;
+      if (rel + 2 > pageLeft) break;
+      const lo = ram16[(off0 + rel) >>> 1]!;
+      let insn = lo;
+      if ((lo & 3) === 3) {
+        if (rel + 4 > pageLeft) break;
+        insn = lo | (ram16[(off0 + rel + 2) >>> 1]! << 16);
+      }
+      const d = new Decoded();
+      decode(insn, d);
+      decs.push(d);
+      pcs.push(cur);
+      const code = this.emit(d, cur, k, priv, mmuBase, pc);
+      body.push(code.src);
+      size += code.src.length;
+      cur = (cur + d.len) | 0;
+      if (code.ends) {
+        ended = true;
+        k++;
+        break;
+      }
+      if (size > TB_CODE_BUDGET) {
+        k++;
+        break;
+      }
+    }
+    if (k === 0) return null;
+    if (!ended) {
+      const samePage = (cur & ~0xfff) === (pc & ~0xfff);
+      body.push(`cpu.pc=${cur | 0};cpu.instret+=${k};return ${samePage ? TbExit.IDX1 : TbExit.NOCHAIN};`);
+    }
+    pcs.push(cur);
+    const src = `"use strict";return function tb_${(pc >>> 0).toString(16)}(){\n${body.join('\n')}\n};`;
+    const ramPage = off0 >>> 12;
+    const tb = new TranslationBlock(pc | 0, pa, flags, k, Int32Array.from(pcs), ramPage, src);
+    const factory = new Function(...PARAMS, src) as (...args: unknown[]) => TbFunction;
+    tb.fn = factory(
+      cpu, cpu.x, cpu.tlb.tagR, cpu.tlb.addR, cpu.tlb.tagW, cpu.tlb.addW,
+      cpu.ram8, cpu.ramI8, cpu.ram16, cpu.ramI16, cpu.ram32,
+      execute, decs, mulh, mulhsu, mulhu, div, divu, rem, remu,
+    );
+    this.hash.set(pa * 16 + flags, tb);
+    let list = this.pageTbs.get(ramPage);
+    if (!list) {
+      list = [];
+      this.pageTbs.set(ramPage, list);
+    }
+    list.push(tb);
+    if (!cpu.codePages[ramPage]) {
+      cpu.codePages[ramPage] = 1;
+      cpu.tlb.protectRamPage(ramPage);
+    }
+    this.translated++;
+    if (this.trace) this.trace(tb);
+    return tb;
+  }
+
+  /** Generates the JavaScript of one instruction; `ends` is true when it ends the block. */
+  private emit(d: Decoded, pc: number, k: number, priv: number, mmuBase: number, tbPc: number): { src: string; ends: boolean } {
+    const rd = d.rd;
+    const a = reg(d.rs1);
+    const b = reg(d.rs2);
+    const imm = d.imm;
+    const next = (pc + d.len) | 0;
+    const set = (expr: string): string => (rd === 0 ? '' : `x[${rd}]=${expr};`);
+    const n = k + 1;
+    const jump = (target: number): string =>
+      `cpu.pc=${target | 0};cpu.instret+=${n};return ${(target & ~0xfff) === (tbPc & ~0xfff) ? TbExit.IDX0 : TbExit.NOCHAIN};`;
+    const fall = (): string =>
+      `cpu.pc=${next};cpu.instret+=${n};return ${(next & ~0xfff) === (tbPc & ~0xfff) ? TbExit.IDX1 : TbExit.NOCHAIN};`;
+    const br = (cond: string): { src: string; ends: boolean } => ({
+      src: `if(${cond}){${jump((pc + imm) | 0)}}${fall()}`,
+      ends: true,
+    });
+    const va = `(${a}+${imm})|0`;
+    const load = (check: string, fast: string, size: number, signed: boolean): string =>
+      `{const va=${va},vpn=va>>>12,e=${mmuBase}+(vpn&${TLB_SIZE - 1});` +
+      `const v=(tagR[e]===vpn${check})?${fast}:cpu.ldSlow(va,${size},${signed},${k});${set('v')}}`;
+    const store = (check: string, fast: string, size: number): string =>
+      `{const va=${va},vpn=va>>>12,e=${mmuBase}+(vpn&${TLB_SIZE - 1});` +
+      `if(tagW[e]===vpn${check})${fast}=${b};else cpu.stSlow(va,${size},${b},${k});}`;
+    const helperEnd = (): { src: string; ends: boolean } => ({
+      src: `ex(cpu,D[${k}],${pc},${k});cpu.instret+=${n};return ${TbExit.REQUESTED};`,
+      ends: true,
+    });
+    switch (d.op) {
+      case Op.LUI: return { src: set(String(imm)), ends: false };
+      case Op.AUIPC: return { src: set(String((pc + imm) | 0)), ends: false };
+      case Op.JAL: return { src: set(String(next)) + jump((pc + imm) | 0), ends: true };
+      case Op.JALR:
+        return { src: `{const t=(${a}+${imm})&-2;${set(String(next))}cpu.pc=t;cpu.instret+=${n};return ${TbExit.NOCHAIN};}`, ends: true };
+      case Op.BEQ: return br(`${a}===${b}`);
+      case Op.BNE: return br(`${a}!==${b}`);
+      case Op.BLT: return br(`${a}<${b}`);
+      case Op.BGE: return br(`${a}>=${b}`);
+      case Op.BLTU: return br(`(${a}>>>0)<(${b}>>>0)`);
+      case Op.BGEU: return br(`(${a}>>>0)>=(${b}>>>0)`);
+      case Op.LB: return { src: load('', 'ri8[(va+addR[e])|0]', 1, true), ends: false };
+      case Op.LBU: return { src: load('', 'r8[(va+addR[e])|0]', 1, false), ends: false };
+      case Op.LH: return { src: load('&&(va&1)===0', 'ri16[((va+addR[e])|0)>>1]', 2, true), ends: false };
+      case Op.LHU: return { src: load('&&(va&1)===0', 'r16[((va+addR[e])|0)>>1]', 2, false), ends: false };
+      case Op.LW: return { src: load('&&(va&3)===0', 'r32[((va+addR[e])|0)>>2]', 4, true), ends: false };
+      case Op.SB: return { src: store('', 'r8[(va+addW[e])|0]', 1), ends: false };
+      case Op.SH: return { src: store('&&(va&1)===0', 'r16[((va+addW[e])|0)>>1]', 2), ends: false };
+      case Op.SW: return { src: store('&&(va&3)===0', 'r32[((va+addW[e])|0)>>2]', 4), ends: false };
+      case Op.ADDI: return { src: set(d.rs1 === 0 ? String(imm) : `(${a}+${imm})|0`), ends: false };
+      case Op.SLTI: return { src: set(`${a}<${imm}?1:0`), ends: false };
+      case Op.SLTIU: return { src: set(`(${a}>>>0)<${imm >>> 0}?1:0`), ends: false };
+      case Op.XORI: return { src: set(`${a}^${imm}`), ends: false };
+      case Op.ORI: return { src: set(`${a}|${imm}`), ends: false };
+      case Op.ANDI: return { src: set(`${a}&${imm}`), ends: false };
+      case Op.SLLI: return { src: set(`${a}<<${imm}`), ends: false };
+      case Op.SRLI: return { src: set(`(${a}>>>${imm})|0`), ends: false };
+      case Op.SRAI: return { src: set(`${a}>>${imm}`), ends: false };
+      case Op.ADD: return { src: set(`(${a}+${b})|0`), ends: false };
+      case Op.SUB: return { src: set(`(${a}-${b})|0`), ends: false };
+      case Op.SLL: return { src: set(`${a}<<${b}`), ends: false };
+      case Op.SLT: return { src: set(`${a}<${b}?1:0`), ends: false };
+      case Op.SLTU: return { src: set(`(${a}>>>0)<(${b}>>>0)?1:0`), ends: false };
+      case Op.XOR: return { src: set(`${a}^${b}`), ends: false };
+      case Op.SRL: return { src: set(`(${a}>>>${b})|0`), ends: false };
+      case Op.SRA: return { src: set(`${a}>>${b}`), ends: false };
+      case Op.OR: return { src: set(`${a}|${b}`), ends: false };
+      case Op.AND: return { src: set(`${a}&${b}`), ends: false };
+      case Op.MUL: return { src: set(`Math.imul(${a},${b})`), ends: false };
+      case Op.MULH: return { src: set(`mulh(${a},${b})`), ends: false };
+      case Op.MULHSU: return { src: set(`mulhsu(${a},${b})`), ends: false };
+      case Op.MULHU: return { src: set(`mulhu(${a},${b})`), ends: false };
+      case Op.DIV: return { src: set(`div(${a},${b})`), ends: false };
+      case Op.DIVU: return { src: set(`divu(${a},${b})`), ends: false };
+      case Op.REM: return { src: set(`rem(${a},${b})`), ends: false };
+      case Op.REMU: return { src: set(`remu(${a},${b})`), ends: false };
+      case Op.FENCE: return { src: '', ends: false };
+      case Op.FENCE_I: return { src: fall(), ends: true };
+      case Op.ECALL:
+        return { src: `cpu.raise(${Cause.ECALL_U + priv},0,${k});`, ends: true };
+      case Op.EBREAK:
+        return { src: `cpu.raise(${Cause.BREAKPOINT},0,${k});`, ends: true };
+      case Op.ILLEGAL:
+        return { src: `cpu.raise(${Cause.ILLEGAL_INSN},${d.raw | 0},${k});`, ends: true };
+      case Op.LR: case Op.SC:
+      case Op.AMOSWAP: case Op.AMOADD: case Op.AMOXOR: case Op.AMOAND: case Op.AMOOR:
+      case Op.AMOMIN: case Op.AMOMAX: case Op.AMOMINU: case Op.AMOMAXU:
+        return { src: `ex(cpu,D[${k}],${pc},${k});`, ends: false };
+      default:
+        // CSR, mret, sret, wfi, sfence.vma: through the interpreter's semantics, then
+        // back to the loop so interrupts and privilege changes are seen at once.
+        return helperEnd();
+    }
+  }
+}
