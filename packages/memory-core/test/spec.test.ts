@@ -79,8 +79,9 @@ describe('machine description: loading', () => {
   it('loads into an existing system without touching what is there', () => {
     const sys = new MemorySystem();
     sys.createContainer({ name: 'mine', size: 0x1000n });
-    loadSpec(machine({ name: 'ram', kind: 'ram', size: '0x1000' }), { system: sys });
+    expect(loadSpec(machine({ name: 'ram', kind: 'ram', size: '0x1000', ramDevice: true, nonvolatile: true }), sys)).toBe(sys);
     expect(Object.keys(sys.state.regions).sort()).toEqual(['mine', 'ram', 'system']);
+    expect(printFlat(sys.state, (as) => sys.flatView(as))).toContain('(prio 0, nv-ramd): ram\n');
     expect(sys.flatView('memory').ranges).toHaveLength(1);
   });
 

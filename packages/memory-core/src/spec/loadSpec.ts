@@ -28,14 +28,16 @@ interface Placed {
  * transaction: create every region (depth first, in document order), set the
  * flags that differ from the defaults, add subregions in array order (with the
  * overlap variant where a priority is given), disable what is disabled, then
- * create the address spaces in order. Returns the system.
+ * create the address spaces in order. Returns the system. The second argument
+ * may also be the target system itself (`loadSpec(spec, system)`).
  *
  * All-or-nothing: the description is validated first, then replayed into a
  * scratch system; only when that succeeds is it replayed into `options.system`.
  * On failure it throws {@link SpecValidationError} (naming the region and JSON
  * pointer) and the target system's state and event log are exactly as before.
  */
-export function loadSpec(spec: unknown, options: LoadSpecOptions = {}): MemorySystem {
+export function loadSpec(spec: unknown, options: LoadSpecOptions | MemorySystem = {}): MemorySystem {
+  if (options instanceof MemorySystem) options = { system: options };
   const file = options.file ?? null;
   const machine = validateSpec(spec, file);
   const target = options.system;
