@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { discover, formatDiscovery } from './discover.js';
 import type { Problem } from './model.js';
-import { renderPackageList } from './readme.js';
+import { countByStatus, renderPackageList } from './readme.js';
 import { BACKPORTS_DIR, REPO_ROOT, committedTestFiles, loadInput, worktreeTestFiles } from './repo.js';
 import { checkBackports } from './validate.js';
 
@@ -107,9 +107,11 @@ export function main(args: readonly string[], root = REPO_ROOT): number {
     console.error(`backports: ${problems.length} problem(s) in ${commits.size} place(s):\n${formatProblems(problems)}`);
     return 1;
   }
-  const counts = new Map<string, number>();
-  for (const entry of result.entries.values()) counts.set(entry.status, (counts.get(entry.status) ?? 0) + 1);
-  const summary = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
+  const counts = countByStatus(input.upstream, result.entries);
+  const summary = [...counts]
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
   console.log(`backports: ${input.upstream.length} upstream commits, all entries consistent (${summary}).`);
   return 0;
 }
