@@ -2,6 +2,7 @@
  * `memory_region_get_flatview_root`: the region a FlatView is really rendered
  * from, so that address spaces over equivalent roots share one FlatView.
  */
+import { regionLookup } from '../topology/regionTable.js';
 import type { TopologyState } from '../topology/state.js';
 import type { RegionState } from '../topology/types.js';
 
@@ -17,10 +18,11 @@ import type { RegionState } from '../topology/types.js';
  * applied to the rendered view.
  */
 export function getFlatViewRoot(state: Pick<TopologyState, 'regions'>, rootId: string): string | null {
-  let mr: RegionState | undefined = state.regions[rootId];
+  const get = regionLookup(state.regions);
+  let mr: RegionState | undefined = get(rootId);
   while (mr !== undefined && mr.enabled) {
     if (mr.alias !== null) {
-      const target: RegionState | undefined = state.regions[mr.alias];
+      const target: RegionState | undefined = get(mr.alias);
       if (target !== undefined && mr.aliasOffset === 0n && mr.size >= target.size) {
         mr = target;
         continue;
@@ -29,7 +31,7 @@ export function getFlatViewRoot(state: Pick<TopologyState, 'regions'>, rootId: s
       let found = 0;
       let next: RegionState | undefined;
       for (const childId of mr.subregions) {
-        const child = state.regions[childId];
+        const child = get(childId);
         if (child === undefined || !child.enabled) continue;
         if (++found > 1) {
           next = undefined;

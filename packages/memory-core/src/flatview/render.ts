@@ -10,6 +10,7 @@
  * That is the same ownership QEMU computes, and after simplification the same
  * FlatRanges, in O(n log n).
  */
+import { regionLookup } from '../topology/regionTable.js';
 import type { TopologyState } from '../topology/state.js';
 import { SIZE_2_64 } from '../topology/state.js';
 import { dirtyLogMaskOf } from '../topology/dirtyLogMask.js';
@@ -31,8 +32,10 @@ interface Fill {
   readonly nonvolatile: boolean;
 }
 
+type Lookup = (id: string) => RegionState | undefined;
+
 function collectFills(
-  regions: RenderInput['regions'],
+  get: Lookup,
   mr: RegionState,
   base: bigint,
   clipStart: bigint,
@@ -55,14 +58,14 @@ function collectFills(
   if (clipStart >= clipEnd) return;
 
   if (mr.alias !== null) {
-    const target = regions[mr.alias];
+    const target = get(mr.alias);
     if (target === undefined) return;
-    collectFills(regions, target, base - target.addr - mr.aliasOffset, clipStart, clipEnd, readonly, nonvolatile, out);
+    collectFills(get, target, base - target.addr - mr.aliasOffset, clipStart, clipEnd, readonly, nonvolatile, out);
     return;
   }
   for (const subId of mr.subregions) {
-    const sub = regions[subId];
-    if (sub !== undefined) collectFills(regions, sub, base, clipStart, clipEnd, readonly, nonvolatile, out);
+    const sub = get(subId);
+    if (sub !== undefined) collectFills(get, sub, base, clipStart, clipEnd, readonly, nonvolatile, out);
   }
   if (!mr.terminates) return;
   out.push({ region: mr, start: clipStart, end: clipEnd, base, readonly, nonvolatile });
@@ -179,10 +182,11 @@ function sweep(fills: readonly Fill[], input: RenderInput): FlatRange[] {
  * is applied, as QEMU does.
  */
 export function renderFlatView(input: RenderInput, root: string | null): FlatView {
-  const mr = root === null ? undefined : input.regions[root];
+  const get = regionLookup(input.regions);
+  const mr = root === null ? undefined : get(root);
   if (mr === undefined) return { root: null, ranges: [] };
   const fills: Fill[] = [];
-  collectFills(input.regions, mr, 0n, 0n, SIZE_2_64, false, false, fills);
+  collectFills(get, mr, 0n, 0n, SIZE_2_64, false, false, fills);
   return { root, ranges: simplifyFlatRanges(sweep(fills, input)) };
 }
 

@@ -6,7 +6,7 @@
  * synchronously — QEMU's memory API with `memory_region_*` calls turned into
  * methods.
  */
-import { createDraft, current, finishDraft, produce, type Draft } from 'immer';
+import { produce } from 'immer';
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import { UnknownAddressSpaceError, UnknownRegionError } from '../errors.js';
 import { diffFlatViews } from '../flatview/diff.js';
@@ -25,6 +25,7 @@ import { listenOperator, memoryOps$ } from '../listener/rx.js';
 import { dirtyLogMaskOf } from './dirtyLogMask.js';
 import type { RegionCreatedEvent, TopologyEvent } from './events.js';
 import { applyEventToDraft, normaliseSize } from './reduce.js';
+import { regionLookup } from './regionTable.js';
 import { initialTopologyState, type TopologyState } from './state.js';
 import { DIRTY_MEMORY_VGA, type FlatView, type RegionKind, type RegionState } from './types.js';
 import { validateEvent } from './validate.js';
@@ -75,8 +76,6 @@ export interface MemorySystemOptions {
  */
 export class MemorySystem {
   private base: TopologyState = initialTopologyState;
-  /** Open Immer draft while a transaction is open: many events, one copy. */
-  private draft: Draft<TopologyState> | null = null;
   private readonly log: TopologyEvent[] = [];
   private readonly subject = new Subject<TopologyEvent>();
   private readonly views = new Map<string, FlatView>();
@@ -101,12 +100,9 @@ export class MemorySystem {
     return sys;
   }
 
-  /**
-   * The current state. Inside a transaction this is a snapshot of the
-   * uncommitted changes (costs a copy of what changed; avoid in loops).
-   */
+  /** The current state (inside a transaction: including the uncommitted changes). Immutable. */
   get state(): TopologyState {
-    return this.draft !== null ? (current(this.draft) as TopologyState) : this.base;
+    return this.base;
   }
 
   /** Every event applied so far, in order. Read-only view of the live log. */
@@ -119,18 +115,13 @@ export class MemorySystem {
     for (const e of events) this.apply(e);
   }
 
-  /** Reads the state without snapshotting an open draft (drafts read like the state). */
-  private readState(): TopologyState {
-    return (this.draft ?? this.base) as TopologyState;
-  }
-
   /**
    * Validates, records, reduces and publishes one event, then runs its side
    * effects (listener delivery). Throws a typed error before any change when
    * the event is invalid.
    */
   apply(event: TopologyEvent): void {
-    const before = this.readState();
+    const before = this.base;
     validateEvent(before, event);
     const generation = before.topologyGeneration;
     const wasLogging = before.globalDirtyLog;
@@ -141,24 +132,14 @@ export class MemorySystem {
       for (const entry of [...this.registry.of(event.name)]) this.unregister(entry);
     }
 
-    if (this.draft === null && event.type === 'transactionBegun') this.draft = createDraft(this.base);
-    if (this.draft !== null) {
-      applyEventToDraft(this.draft, event);
-      if (this.draft.transactionDepth === 0) {
-        this.base = finishDraft(this.draft) as TopologyState;
-        this.draft = null;
-      }
-    } else {
-      this.base = produce(this.base, (d) => applyEventToDraft(d, event));
-    }
+    this.base = produce(this.base, (d) => applyEventToDraft(d, event));
     this.log.push(event);
 
-    const after = this.readState();
+    const after = this.base;
     if (event.type === 'addressSpaceCreated') {
       // address_space_init renders at once, even inside a transaction
-      const snapshot = this.state;
-      const root = getFlatViewRoot(snapshot, event.root);
-      this.views.set(event.name, root === null ? EMPTY_FLAT_VIEW : renderFlatView(snapshot, root));
+      const root = getFlatViewRoot(after, event.root);
+      this.views.set(event.name, root === null ? EMPTY_FLAT_VIEW : renderFlatView(after, root));
     } else if (event.type === 'addressSpaceDestroyed') {
       this.views.delete(event.name);
     }
@@ -202,14 +183,14 @@ export class MemorySystem {
   }
 
   private uniqueId(name: string): string {
-    const regions = this.readState().regions;
-    if (!Object.prototype.hasOwnProperty.call(regions, name)) return name;
+    const has = regionLookup(this.base.regions);
+    if (has(name) === undefined) return name;
     let n = this.idCounters.get(name) ?? 1;
     let id: string;
     do {
       n++;
       id = `${name}#${n}`;
-    } while (Object.prototype.hasOwnProperty.call(regions, id));
+    } while (has(id) !== undefined);
     this.idCounters.set(name, n);
     return id;
   }
@@ -391,14 +372,14 @@ export class MemorySystem {
 
   /** The region with this id. Throws {@link UnknownRegionError}. */
   region(id: string): RegionState {
-    const r = this.readState().regions[id];
+    const r = regionLookup(this.base.regions)(id);
     if (r === undefined) throw new UnknownRegionError(id, 'region');
-    return this.draft !== null ? (current(this.draft).regions[id] as RegionState) : r;
+    return r;
   }
 
   /** Address-space names in creation order. */
   addressSpaceNames(): readonly string[] {
-    return [...this.readState().addressSpaceOrder];
+    return [...this.base.addressSpaceOrder];
   }
 
   /**
@@ -415,7 +396,7 @@ export class MemorySystem {
 
   /** `memory_region_get_dirty_log_mask`. */
   getDirtyLogMask(id: string): number {
-    return dirtyLogMaskOf(this.region(id), this.readState());
+    return dirtyLogMaskOf(this.region(id), this.base);
   }
 
   /** `memory_region_is_logging(mr, client)`. */
@@ -435,7 +416,7 @@ export class MemorySystem {
     if (view === undefined) throw new UnknownAddressSpaceError(addressSpace);
     const entry: RegisteredListener = { listener, priority, addressSpace };
     this.registry.add(entry);
-    replayRegistration(entry, view, this.readState().globalDirtyLog);
+    replayRegistration(entry, view, this.base.globalDirtyLog);
     return () => this.unregister(entry);
   }
 

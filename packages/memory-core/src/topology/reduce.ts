@@ -8,6 +8,7 @@
 import { produce, type Draft } from 'immer';
 import type { TopologyEvent } from './events.js';
 import { SIZE_2_64, type TopologyState } from './state.js';
+import { regionLookup, regionTableWith, regionTableWithout } from './regionTable.js';
 import type { RegionState } from './types.js';
 import { validateEvent } from './validate.js';
 
@@ -17,22 +18,35 @@ export function normaliseSize(size: bigint): bigint {
 }
 
 type DraftState = Draft<TopologyState>;
-type DraftRegion = Draft<RegionState>;
+type Regions = TopologyState['regions'];
 
-/** `memory_region_update_container_subregions`: before the first sibling of lower or equal priority. */
-function insertSubregion(state: DraftState, container: DraftRegion, sub: DraftRegion): void {
-  const list = container.subregions;
-  let i = 0;
-  for (; i < list.length; i++) {
-    const other = state.regions[list[i] as string] as RegionState;
-    if (sub.priority >= other.priority) break;
-  }
-  list.splice(i, 0, sub.id);
+function get(state: DraftState, id: string): RegionState {
+  return regionLookup(state.regions as Regions)(id) as RegionState;
 }
 
-function removeSubregion(container: DraftRegion, subId: string): void {
-  const i = container.subregions.indexOf(subId);
-  if (i >= 0) container.subregions.splice(i, 1);
+/** Replaces region `id` by `recipe` applied with Immer (the table itself is persistent, not drafted). */
+function update(state: DraftState, id: string, recipe: (r: Draft<RegionState>) => void): void {
+  state.regions = regionTableWith(state.regions as Regions, id, produce(get(state, id), recipe)) as Draft<Regions>;
+}
+
+/** `memory_region_update_container_subregions`: before the first sibling of lower or equal priority. */
+function insertSubregion(state: DraftState, containerId: string, sub: RegionState): void {
+  const lookup = regionLookup(state.regions as Regions);
+  update(state, containerId, (c) => {
+    let i = 0;
+    for (; i < c.subregions.length; i++) {
+      const other = lookup(c.subregions[i] as string) as RegionState;
+      if (sub.priority >= other.priority) break;
+    }
+    c.subregions.splice(i, 0, sub.id);
+  });
+}
+
+function removeSubregion(state: DraftState, containerId: string, subId: string): void {
+  update(state, containerId, (c) => {
+    const i = c.subregions.indexOf(subId);
+    if (i >= 0) c.subregions.splice(i, 1);
+  });
 }
 
 function createRegion(e: Extract<TopologyEvent, { type: 'regionCreated' }>): RegionState {
@@ -63,104 +77,122 @@ function createRegion(e: Extract<TopologyEvent, { type: 'regionCreated' }>): Reg
 }
 
 /**
- * Applies an already-validated event to an Immer draft. Internal to the
- * reducer and to {@link MemorySystem}'s open-transaction draft.
+ * Applies an already-validated event to an Immer draft of the state.
+ * Internal to the reducer. Regions are replaced in the persistent region
+ * table (each new RegionState made with Immer) rather than drafted.
  */
 export function applyEventToDraft(state: DraftState, event: TopologyEvent): void {
   let pending = false;
   switch (event.type) {
     case 'regionCreated':
-      state.regions[event.id] = createRegion(event) as DraftRegion;
+      state.regions = regionTableWith(state.regions as Regions, event.id, Object.freeze(createRegion(event))) as Draft<Regions>;
       break;
     case 'subregionAdded': {
-      const container = state.regions[event.container] as DraftRegion;
-      const sub = state.regions[event.subregion] as DraftRegion;
-      sub.container = container.id;
-      sub.addr = event.addr;
-      sub.priority = event.priority ?? 0;
-      sub.mayOverlap = event.priority !== null;
-      insertSubregion(state, container, sub);
+      const container = get(state, event.container);
+      update(state, event.subregion, (sub) => {
+        sub.container = container.id;
+        sub.addr = event.addr;
+        sub.priority = event.priority ?? 0;
+        sub.mayOverlap = event.priority !== null;
+      });
+      const sub = get(state, event.subregion);
+      insertSubregion(state, container.id, sub);
       pending = container.enabled && sub.enabled;
       break;
     }
     case 'subregionDeleted': {
-      const container = state.regions[event.container] as DraftRegion;
-      const sub = state.regions[event.subregion] as DraftRegion;
-      removeSubregion(container, sub.id);
-      sub.container = null;
+      const container = get(state, event.container);
+      const sub = get(state, event.subregion);
+      removeSubregion(state, container.id, sub.id);
+      update(state, sub.id, (d) => {
+        d.container = null;
+      });
       pending = container.enabled && sub.enabled;
       break;
     }
-    case 'enabledSet': {
-      const r = state.regions[event.region] as DraftRegion;
-      if (r.enabled !== event.enabled) {
-        r.enabled = event.enabled;
+    case 'enabledSet':
+      if (get(state, event.region).enabled !== event.enabled) {
+        update(state, event.region, (r) => {
+          r.enabled = event.enabled;
+        });
         pending = true;
       }
       break;
-    }
     case 'addressSet': {
-      const r = state.regions[event.region] as DraftRegion;
+      const r = get(state, event.region);
       if (r.addr !== event.addr) {
-        r.addr = event.addr;
+        update(state, r.id, (d) => {
+          d.addr = event.addr;
+        });
         // memory_region_readd_subregion: delete and add again, so the region
         // moves in front of its equal-priority siblings
         if (r.container !== null) {
-          const container = state.regions[r.container] as DraftRegion;
-          removeSubregion(container, r.id);
-          insertSubregion(state, container, r);
+          const container = get(state, r.container);
+          removeSubregion(state, container.id, r.id);
+          insertSubregion(state, container.id, get(state, r.id));
           pending = container.enabled && r.enabled;
         }
       }
       break;
     }
     case 'aliasOffsetSet': {
-      const r = state.regions[event.region] as DraftRegion;
+      const r = get(state, event.region);
       if (r.aliasOffset !== event.aliasOffset) {
-        r.aliasOffset = event.aliasOffset;
+        update(state, r.id, (d) => {
+          d.aliasOffset = event.aliasOffset;
+        });
         pending = r.enabled;
       }
       break;
     }
     case 'sizeSet': {
-      const r = state.regions[event.region] as DraftRegion;
       const size = normaliseSize(event.size);
-      if (r.size !== size) {
-        r.size = size;
+      if (get(state, event.region).size !== size) {
+        update(state, event.region, (d) => {
+          d.size = size;
+        });
         pending = true;
       }
       break;
     }
     case 'readonlySet': {
-      const r = state.regions[event.region] as DraftRegion;
+      const r = get(state, event.region);
       if (r.readonly !== event.readonly) {
-        r.readonly = event.readonly;
+        update(state, r.id, (d) => {
+          d.readonly = event.readonly;
+        });
         pending = r.enabled;
       }
       break;
     }
     case 'romdModeSet': {
-      const r = state.regions[event.region] as DraftRegion;
+      const r = get(state, event.region);
       if (r.romdMode !== event.romdMode) {
-        r.romdMode = event.romdMode;
+        update(state, r.id, (d) => {
+          d.romdMode = event.romdMode;
+        });
         pending = r.enabled;
       }
       break;
     }
     case 'nonvolatileSet': {
-      const r = state.regions[event.region] as DraftRegion;
+      const r = get(state, event.region);
       if (r.nonvolatile !== event.nonvolatile) {
-        r.nonvolatile = event.nonvolatile;
+        update(state, r.id, (d) => {
+          d.nonvolatile = event.nonvolatile;
+        });
         pending = r.enabled;
       }
       break;
     }
     case 'logSet': {
-      const r = state.regions[event.region] as DraftRegion;
-      const before = r.vgaLogCount;
-      r.vgaLogCount = before + (event.log ? 1 : -1);
+      const r = get(state, event.region);
+      const count = r.vgaLogCount + (event.log ? 1 : -1);
+      update(state, r.id, (d) => {
+        d.vgaLogCount = count;
+      });
       // only the 0 <-> non-zero transitions change the mask (memory_region_set_log)
-      if ((before === 0) !== (r.vgaLogCount === 0)) pending = r.enabled;
+      if ((r.vgaLogCount === 0) !== (count === 0)) pending = r.enabled;
       break;
     }
     case 'globalDirtyLogStarted':
@@ -196,14 +228,14 @@ export function applyEventToDraft(state: DraftState, event: TopologyEvent): void
       break;
     }
     case 'regionDestroyed': {
-      const r = state.regions[event.region] as DraftRegion;
       // memory_region_finalize disables the region first, so unmapping its
       // subregions sets no update pending
-      for (const subId of r.subregions) {
-        const sub = state.regions[subId] as DraftRegion;
-        sub.container = null;
+      for (const subId of get(state, event.region).subregions) {
+        update(state, subId, (d) => {
+          d.container = null;
+        });
       }
-      delete state.regions[event.region];
+      state.regions = regionTableWithout(state.regions as Regions, event.region) as Draft<Regions>;
       break;
     }
   }

@@ -3,6 +3,7 @@
  * global dirty-logging flag, the accelerator flag and the transaction
  * bookkeeping. Produced by `reduce.ts` with Immer, frozen, never mutated.
  */
+import { emptyRegionTable } from './regionTable.js';
 import type { AddressSpaceState, RegionState } from './types.js';
 
 /** 2^64: the size of a whole 64-bit address space, and the largest region size. */
@@ -10,6 +11,11 @@ export const SIZE_2_64 = 1n << 64n;
 
 /** The state the reducer folds events into. */
 export interface TopologyState {
+  /**
+   * Every region by id. Reads like a frozen record (`regions[id]`, `in`,
+   * `Object.keys` in creation order) but is a persistent table shared between
+   * states, so one event does not copy every region.
+   */
   readonly regions: Readonly<Record<string, RegionState>>;
   readonly addressSpaces: Readonly<Record<string, AddressSpaceState>>;
   /** Address-space names in creation order (QEMU's `address_spaces` list order). */
@@ -31,7 +37,7 @@ export interface TopologyState {
 
 /** The empty topology: no regions, no address spaces, nothing logging, not TCG. */
 export const initialTopologyState: TopologyState = Object.freeze({
-  regions: Object.freeze({}),
+  regions: emptyRegionTable(),
   addressSpaces: Object.freeze({}),
   addressSpaceOrder: Object.freeze([]) as readonly string[],
   globalDirtyLog: false,

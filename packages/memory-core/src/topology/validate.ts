@@ -25,6 +25,7 @@ import {
   type RegionRef,
 } from '../errors.js';
 import type { TopologyEvent } from './events.js';
+import { forEachRegion, regionLookup } from './regionTable.js';
 import { SIZE_2_64, type TopologyState } from './state.js';
 import { DIRTY_MEMORY_VGA, type RegionKind, type RegionState } from './types.js';
 
@@ -36,7 +37,7 @@ function refOf(r: RegionState): RegionRef {
 }
 
 function regionOf(state: TopologyState, id: string, role: string): RegionState {
-  const r = Object.prototype.hasOwnProperty.call(state.regions, id) ? state.regions[id] : undefined;
+  const r = regionLookup(state.regions)(id);
   if (r === undefined) throw new UnknownRegionError(id, role);
   return r;
 }
@@ -61,6 +62,7 @@ function checkAddr(region: RegionRef, field: 'addr' | 'aliasOffset', v: bigint):
  * returns it (both ends included) or null. Each region is visited once.
  */
 function findPath(state: TopologyState, from: string, to: string): string[] | null {
+  const lookup = regionLookup(state.regions);
   const prev = new Map<string, string | null>([[from, null]]);
   const stack = [from];
   while (stack.length > 0) {
@@ -70,7 +72,7 @@ function findPath(state: TopologyState, from: string, to: string): string[] | nu
       for (let c: string | null = id; c !== null; c = prev.get(c) ?? null) path.push(c);
       return path.reverse();
     }
-    const r = state.regions[id];
+    const r = lookup(id);
     if (r === undefined) continue;
     const next = r.alias !== null ? [r.alias, ...r.subregions] : r.subregions;
     for (const n of next) {
@@ -92,9 +94,7 @@ export function validateEvent(state: TopologyState, event: TopologyEvent): void 
   switch (event.type) {
     case 'regionCreated': {
       const self: RegionRef = { id: event.id, name: event.name };
-      const existing = Object.prototype.hasOwnProperty.call(state.regions, event.id)
-        ? state.regions[event.id]
-        : undefined;
+      const existing = regionLookup(state.regions)(event.id);
       if (existing !== undefined) throw new DuplicateRegionError(event.id, existing.name);
       checkSize(self, event.kind, event.size);
       checkAddr(self, 'aliasOffset', event.aliasOffset);
@@ -193,11 +193,11 @@ export function validateEvent(state: TopologyState, event: TopologyEvent): void 
           throw new RegionInUseError(refOf(r), `it is the root of address space "${name}"; destroy that first`);
         }
       }
-      for (const other of Object.values(state.regions)) {
+      forEachRegion(state.regions, (other) => {
         if (other.alias === r.id) {
           throw new RegionInUseError(refOf(r), `alias "${other.name}" points to it; destroy the alias first`);
         }
-      }
+      });
       return;
     }
   }
