@@ -136,6 +136,16 @@ describe('parseQemuMtree: what the flat text settles', () => {
   });
 });
 
+describe('parseQemuMtree: text as users capture it', () => {
+  it('reads CRLF line ends (a monitor socket) and the accelerator suffix of info mtree -f under KVM', () => {
+    const tree = 'address-space: memory\r\n  0000000000000000-ffffffffffffffff (prio 0, i/o): system\r\n    0000000000000000-0000000000000fff (prio 0, ram): ram\r\n\r\n';
+    const flat = 'FlatView #0\r\n AS "memory", root: system\r\n Root memory region: ram\r\n  0000000000000000-0000000000000fff (prio 0, ram): ram kvm\r\n\r\n';
+    expect(parseFlatText(flat)[0]!.ranges[0]!.name).toBe('ram');
+    const sys = loadSpec(parseQemuMtree(tree, { flat }));
+    expect(printFlat(sys.state, (as) => sys.flatView(as))).toBe(flat.replace(/\r\n/g, '\n').replace(' kvm', ''));
+  });
+});
+
 describe('parseQemuMtree: malformed text', () => {
   const ROOT = '  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n';
   it.each<[string, string, number, RegExp]>([

@@ -48,7 +48,7 @@ const AS_LINE = /^ AS "(.*)", root: (.*)$/;
  * Throws {@link MtreeParseError} with the line number on anything else.
  */
 export function parseFlatText(text: string, file: string | null = null): FlatTextView[] {
-  const lines = text.split('\n');
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   const views: FlatTextView[] = [];
   let view: FlatTextView | null = null;
@@ -107,7 +107,9 @@ export function parseFlatText(text: string, file: string | null = null): FlatTex
       }
       const m = RANGE.exec(line);
       if (!m) fail(i, 'a FlatView range line "  start-end (prio N, type): name[ @offset]", or a blank line');
-      let name = m![6]!;
+      // With an accelerator that has its own memory map (KVM...), QEMU appends its name
+      // once per address space of the view that the accelerator maps the range in.
+      let name = m![6]!.replace(/(?: (?:kvm|hvf|whpx|nvmm|hax))+$/, '');
       let offset = 0n;
       const at = / @([0-9a-f]{16,})$/.exec(name);
       if (at) {

@@ -64,7 +64,7 @@ const REGION_EXPECTED = 'a region line "start-end (prio N, type): name", indente
  * anything that is not a header, a region line or a blank line.
  */
 export function parseTreeText(text: string, file: string | null = null): TreeTextSection[] {
-  const lines = text.split('\n');
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   // Text with a "[disabled]" line is -D text: nothing in it is hidden.
   const showsDisabled = lines.some((l) => l.endsWith(' [disabled]'));
