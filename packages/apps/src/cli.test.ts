@@ -49,12 +49,12 @@ describe('memvisor cli', () => {
     expect(plain.out).toBe(readFileSync(join(FIXTURES, 'q35', 'mtree.txt'), 'utf8'));
   });
 
-  it('mtree --from-qemu TREE --flat FLAT --json prints the bundled machine description', async () => {
-    const dir = join(FIXTURES, 'riscv32-virt');
+  it.each(['q35', 'pc', 'riscv32-virt', 'riscv64-virt'])('mtree --from-qemu TREE --flat FLAT --json prints the bundled %s description (no drift)', async (machine) => {
+    const dir = join(FIXTURES, machine);
     const r = await run('mtree', '--from-qemu', join(dir, 'mtree-D.txt'), '--flat', join(dir, 'mtree-f.txt'), '--json');
     expect(r.status).toBe(0);
     const printed = JSON.parse(r.out) as { regions: unknown; addressSpaces: unknown };
-    const bundled = JSON.parse(readFileSync(join(MACHINES, 'riscv32-virt.json'), 'utf8')) as typeof printed;
+    const bundled = JSON.parse(readFileSync(join(MACHINES, `${machine}.json`), 'utf8')) as typeof printed;
     expect(printed.regions).toEqual(bundled.regions);
     expect(printed.addressSpaces).toEqual(bundled.addressSpaces);
   });
