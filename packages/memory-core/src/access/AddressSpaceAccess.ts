@@ -35,6 +35,8 @@ export interface TranslateResult {
 }
 
 const EMPTY_DISPATCH: Dispatch = new DispatchClass([]);
+const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY_BYTES.buffer);
 
 function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
   if (len <= 32) {
@@ -49,6 +51,33 @@ function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: num
  * DataPlane.publish swaps its dispatch at every commit.
  */
 export class AddressSpaceAccess {
+  // One-entry RAM caches in front of the dispatch, like a TLB entry: the
+  // fields a RAM load or store reads come first and together (upstream
+  // a676854f34, adapted). Emptied (size 0) at every publish.
+  /** First address of the cached RAM range for loads. */
+  rdStart = 0;
+  /** Size of the cached RAM range for loads (0 = nothing cached). */
+  rdSize = 0;
+  /** Index in rdBytes of rdStart. */
+  rdHost = 0;
+  /** DataView over the cached RAM for loads. */
+  rdView: DataView = EMPTY_VIEW;
+  /** Bytes of the cached RAM for loads. */
+  rdBytes: Uint8Array = EMPTY_BYTES;
+  /** First address of the cached writable RAM range. */
+  wrStart = 0;
+  /** Size of the cached writable RAM range (0 = nothing cached). */
+  wrSize = 0;
+  /** Index in wrBytes of wrStart. */
+  wrHost = 0;
+  /** DataView over the cached writable RAM. */
+  wrView: DataView = EMPTY_VIEW;
+  /** Bytes of the cached writable RAM. */
+  wrBytes: Uint8Array = EMPTY_BYTES;
+  /** Dirty-log mask of the cached writable range (0: stores do no dirty work). */
+  wrMask = 0;
+  /** ram_addr of wrStart. */
+  wrRamAddr = 0;
   /** Current dispatch (replaced whole at commit; an access uses the one it started with). */
   dispatch: Dispatch = EMPTY_DISPATCH;
   /** MemTxResult of the last access made through this object. */
@@ -62,6 +91,34 @@ export class AddressSpaceAccess {
   constructor(plane: DataPlane, name: string) {
     this.plane = plane;
     this.name = name;
+  }
+
+  /**
+   * Installs `d` as the current dispatch and empties the RAM caches (called
+   * by DataPlane.publish at commit).
+   */
+  setDispatch(d: Dispatch): void {
+    this.dispatch = d;
+    this.rdSize = 0;
+    this.wrSize = 0;
+  }
+
+  private fillRead(s: Section): void {
+    this.rdStart = s.start;
+    this.rdSize = s.end - s.start;
+    this.rdHost = s.start + s.delta;
+    this.rdView = s.view;
+    this.rdBytes = s.bytes;
+  }
+
+  private fillWrite(s: Section): void {
+    this.wrStart = s.start;
+    this.wrSize = s.end - s.start;
+    this.wrHost = s.start + s.delta;
+    this.wrView = s.view;
+    this.wrBytes = s.bytes;
+    this.wrMask = s.dirtyLogMask;
+    this.wrRamAddr = s.start + s.ramAddrDelta;
   }
 
   /**
@@ -92,10 +149,16 @@ export class AddressSpaceAccess {
    */
   read(addr: number, buf: Uint8Array, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     const len = buf.length;
+    const off = addr - this.rdStart;
+    if (off >= 0 && off + len <= this.rdSize) {
+      copyBytes(this.rdBytes, this.rdHost + off, buf, 0, len);
+      return (this.result = MEMTX_OK);
+    }
     if (len === 0) return (this.result = MEMTX_OK);
     const d = this.dispatch;
     const s = d.lookup(addr);
     if (s.readDirect && addr + len <= s.end) {
+      this.fillRead(s);
       copyBytes(s.bytes, addr + s.delta, buf, 0, len);
       return (this.result = MEMTX_OK);
     }
@@ -146,10 +209,17 @@ export class AddressSpaceAccess {
    */
   write(addr: number, buf: Uint8Array, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     const len = buf.length;
+    const off = addr - this.wrStart;
+    if (off >= 0 && off + len <= this.wrSize) {
+      copyBytes(buf, 0, this.wrBytes, this.wrHost + off, len);
+      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, len, this.wrMask);
+      return (this.result = MEMTX_OK);
+    }
     if (len === 0) return (this.result = MEMTX_OK);
     const d = this.dispatch;
     const s = d.lookup(addr);
     if (s.writeDirect && addr + len <= s.end) {
+      this.fillWrite(s);
       copyBytes(buf, 0, s.bytes, addr + s.delta, len);
       if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, len, s.dirtyLogMask);
       return (this.result = MEMTX_OK);
@@ -221,8 +291,24 @@ export class AddressSpaceAccess {
 
   // ---- loads ----
 
-  /** MMIO (or crossing) load: memory_region_dispatch_read of the whole `size` on the section's region. */
-  private ldSlow(s: Section, addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
+  /** Load that missed the RAM cache: look up, refill the cache for RAM, else the MMIO path. Returns the low 32 bits (high bits of 8-byte loads in mmioOut.hi). */
+  private ldMiss(addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
+    const s = this.dispatch.lookup(addr);
+    if (s.readDirect && addr + size <= s.end) {
+      this.fillRead(s);
+      this.result = MEMTX_OK;
+      const o = addr + s.delta;
+      const v = s.view;
+      if (size === 1) return s.bytes[o]!;
+      if (size === 2) return v.getUint16(o, !bigEndian);
+      if (size === 4) return v.getUint32(o, !bigEndian);
+      const a = v.getUint32(o, !bigEndian);
+      const b = v.getUint32(o + 4, !bigEndian);
+      mmioOut.hi = bigEndian ? a : b;
+      return bigEndian ? b : a;
+    }
+    // MMIO, a hole, or an access running past the end of a RAM range: QEMU's
+    // memory_ldst dispatches the whole access to the section's region.
     const lo = this.plane.mmioRead(s.region, addr + s.delta, size, bigEndian, attrs);
     this.result = mmioOut.result;
     return lo;
@@ -230,52 +316,52 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_ldub. Hot path. */
   ldub(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const s = this.dispatch.lookup(addr);
-    if (s.readDirect) {
+    const off = addr - this.rdStart;
+    if (off >= 0 && off + 1 <= this.rdSize) {
       this.result = MEMTX_OK;
-      return s.bytes[addr + s.delta]!;
+      return this.rdBytes[this.rdHost + off]!;
     }
-    return this.ldSlow(s, addr, 1, false, attrs);
+    return this.ldMiss(addr, 1, false, attrs);
   }
 
   /** QEMU's address_space_lduw_le. Hot path. */
   lduwLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const s = this.dispatch.lookup(addr);
-    if (s.readDirect && addr + 2 <= s.end) {
+    const off = addr - this.rdStart;
+    if (off >= 0 && off + 2 <= this.rdSize) {
       this.result = MEMTX_OK;
-      return s.view.getUint16(addr + s.delta, true);
+      return this.rdView.getUint16(this.rdHost + off, true);
     }
-    return this.ldSlow(s, addr, 2, false, attrs);
+    return this.ldMiss(addr, 2, false, attrs);
   }
 
   /** QEMU's address_space_lduw_be. Hot path. */
   lduwBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const s = this.dispatch.lookup(addr);
-    if (s.readDirect && addr + 2 <= s.end) {
+    const off = addr - this.rdStart;
+    if (off >= 0 && off + 2 <= this.rdSize) {
       this.result = MEMTX_OK;
-      return s.view.getUint16(addr + s.delta, false);
+      return this.rdView.getUint16(this.rdHost + off, false);
     }
-    return this.ldSlow(s, addr, 2, true, attrs);
+    return this.ldMiss(addr, 2, true, attrs);
   }
 
   /** QEMU's address_space_ldl_le. Hot path. */
   ldlLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const s = this.dispatch.lookup(addr);
-    if (s.readDirect && addr + 4 <= s.end) {
+    const off = addr - this.rdStart;
+    if (off >= 0 && off + 4 <= this.rdSize) {
       this.result = MEMTX_OK;
-      return s.view.getUint32(addr + s.delta, true);
+      return this.rdView.getUint32(this.rdHost + off, true);
     }
-    return this.ldSlow(s, addr, 4, false, attrs);
+    return this.ldMiss(addr, 4, false, attrs);
   }
 
   /** QEMU's address_space_ldl_be. Hot path. */
   ldlBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const s = this.dispatch.lookup(addr);
-    if (s.readDirect && addr + 4 <= s.end) {
+    const off = addr - this.rdStart;
+    if (off >= 0 && off + 4 <= this.rdSize) {
       this.result = MEMTX_OK;
-      return s.view.getUint32(addr + s.delta, false);
+      return this.rdView.getUint32(this.rdHost + off, false);
     }
-    return this.ldSlow(s, addr, 4, true, attrs);
+    return this.ldMiss(addr, 4, true, attrs);
   }
 
   /** QEMU's address_space_ldl (target byte order). */
@@ -290,92 +376,113 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_ldq_le (bigint value). */
   ldqLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): bigint {
-    return this.ldq(addr, false, attrs);
+    const off = addr - this.rdStart;
+    if (off >= 0 && off + 8 <= this.rdSize) {
+      this.result = MEMTX_OK;
+      return this.rdView.getBigUint64(this.rdHost + off, true);
+    }
+    const lo = this.ldMiss(addr, 8, false, attrs);
+    return joinU64(lo, mmioOut.hi);
   }
 
   /** QEMU's address_space_ldq_be (bigint value). */
   ldqBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): bigint {
-    return this.ldq(addr, true, attrs);
-  }
-
-  private ldq(addr: number, bigEndian: boolean, attrs: MemTxAttrs): bigint {
-    const s = this.dispatch.lookup(addr);
-    if (s.readDirect && addr + 8 <= s.end) {
+    const off = addr - this.rdStart;
+    if (off >= 0 && off + 8 <= this.rdSize) {
       this.result = MEMTX_OK;
-      return s.view.getBigUint64(addr + s.delta, !bigEndian);
+      return this.rdView.getBigUint64(this.rdHost + off, false);
     }
-    const lo = this.ldSlow(s, addr, 8, bigEndian, attrs);
+    const lo = this.ldMiss(addr, 8, true, attrs);
     return joinU64(lo, mmioOut.hi);
   }
 
   // ---- stores ----
 
-  private stSlow(s: Section, addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
-    if (s.writeDiscard && addr + size <= s.end) {
-      this.result = MEMTX_OK;
-      return;
+  /** Store that missed the RAM cache: look up, refill for writable RAM, drop for ROM/readonly, else the MMIO path. */
+  private stMiss(addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
+    const s = this.dispatch.lookup(addr);
+    if (addr + size <= s.end) {
+      if (s.writeDirect) {
+        this.fillWrite(s);
+        const o = addr + s.delta;
+        const v = s.view;
+        if (size === 1) s.bytes[o] = lo;
+        else if (size === 2) v.setUint16(o, lo, !bigEndian);
+        else if (size === 4) v.setUint32(o, lo, !bigEndian);
+        else {
+          v.setUint32(o, bigEndian ? hi : lo, !bigEndian);
+          v.setUint32(o + 4, bigEndian ? lo : hi, !bigEndian);
+        }
+        if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, size, s.dirtyLogMask);
+        this.result = MEMTX_OK;
+        return;
+      }
+      if (s.writeDiscard) {
+        this.result = MEMTX_OK;
+        return;
+      }
     }
     this.result = this.plane.mmioWrite(s.region, addr + s.delta, lo, hi, size, bigEndian, attrs);
   }
 
   /** QEMU's address_space_stb. Hot path. */
   stb(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const s = this.dispatch.lookup(addr);
-    if (s.writeDirect) {
-      s.bytes[addr + s.delta] = value;
-      if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, 1, s.dirtyLogMask);
+    const off = addr - this.wrStart;
+    if (off >= 0 && off + 1 <= this.wrSize) {
+      this.wrBytes[this.wrHost + off] = value;
+      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 1, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stSlow(s, addr, value & 0xff, 0, 1, false, attrs);
+    this.stMiss(addr, value & 0xff, 0, 1, false, attrs);
   }
 
   /** QEMU's address_space_stw_le. Hot path. */
   stwLe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const s = this.dispatch.lookup(addr);
-    if (s.writeDirect && addr + 2 <= s.end) {
-      s.view.setUint16(addr + s.delta, value, true);
-      if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, 2, s.dirtyLogMask);
+    const off = addr - this.wrStart;
+    if (off >= 0 && off + 2 <= this.wrSize) {
+      this.wrView.setUint16(this.wrHost + off, value, true);
+      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 2, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stSlow(s, addr, value & 0xffff, 0, 2, false, attrs);
+    this.stMiss(addr, value & 0xffff, 0, 2, false, attrs);
   }
 
   /** QEMU's address_space_stw_be. Hot path. */
   stwBe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const s = this.dispatch.lookup(addr);
-    if (s.writeDirect && addr + 2 <= s.end) {
-      s.view.setUint16(addr + s.delta, value, false);
-      if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, 2, s.dirtyLogMask);
+    const off = addr - this.wrStart;
+    if (off >= 0 && off + 2 <= this.wrSize) {
+      this.wrView.setUint16(this.wrHost + off, value, false);
+      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 2, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stSlow(s, addr, value & 0xffff, 0, 2, true, attrs);
+    this.stMiss(addr, value & 0xffff, 0, 2, true, attrs);
   }
 
   /** QEMU's address_space_stl_le. Hot path. */
   stlLe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const s = this.dispatch.lookup(addr);
-    if (s.writeDirect && addr + 4 <= s.end) {
-      s.view.setUint32(addr + s.delta, value, true);
-      if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, 4, s.dirtyLogMask);
+    const off = addr - this.wrStart;
+    if (off >= 0 && off + 4 <= this.wrSize) {
+      this.wrView.setUint32(this.wrHost + off, value, true);
+      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 4, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stSlow(s, addr, value >>> 0, 0, 4, false, attrs);
+    this.stMiss(addr, value >>> 0, 0, 4, false, attrs);
   }
 
   /** QEMU's address_space_stl_be. Hot path. */
   stlBe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const s = this.dispatch.lookup(addr);
-    if (s.writeDirect && addr + 4 <= s.end) {
-      s.view.setUint32(addr + s.delta, value, false);
-      if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, 4, s.dirtyLogMask);
+    const off = addr - this.wrStart;
+    if (off >= 0 && off + 4 <= this.wrSize) {
+      this.wrView.setUint32(this.wrHost + off, value, false);
+      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 4, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stSlow(s, addr, value >>> 0, 0, 4, true, attrs);
+    this.stMiss(addr, value >>> 0, 0, 4, true, attrs);
   }
 
   /** QEMU's address_space_stl (target byte order). */
@@ -392,22 +499,11 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_stq_le (bigint value). */
   stqLe(addr: number, value: bigint, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    this.stq(addr, value, false, attrs);
+    this.stMiss(addr, lo32(value), hi32(value), 8, false, attrs);
   }
 
   /** QEMU's address_space_stq_be (bigint value). */
   stqBe(addr: number, value: bigint, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    this.stq(addr, value, true, attrs);
-  }
-
-  private stq(addr: number, value: bigint, bigEndian: boolean, attrs: MemTxAttrs): void {
-    const s = this.dispatch.lookup(addr);
-    if (s.writeDirect && addr + 8 <= s.end) {
-      s.view.setBigUint64(addr + s.delta, BigInt.asUintN(64, value), !bigEndian);
-      if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, 8, s.dirtyLogMask);
-      this.result = MEMTX_OK;
-      return;
-    }
-    this.stSlow(s, addr, lo32(value), hi32(value), 8, bigEndian, attrs);
+    this.stMiss(addr, lo32(value), hi32(value), 8, true, attrs);
   }
 }

@@ -199,7 +199,7 @@ export class DataPlane {
       d = buildDispatch(view, (id) => this.handle(id));
       this.dispatchCache.set(view, d);
     }
-    as.dispatch = d;
+    as.setDispatch(d);
   }
 
   private refresh(id: string, dirtyLogMask: number): void {
