@@ -4,24 +4,8 @@
  * bits with `DirtyMemory.setDirtyRange` on the shared bitmaps.
  */
 import { workerData } from 'node:worker_threads';
-import { DirtyMemory, type DirtyMemoryHandle } from '../dirtyMemory.js';
-
-/** What the test sends to each writer. */
-export interface DirtyWriterData {
-  readonly entry: string;
-  readonly id: number;
-  readonly writers: number;
-  readonly writes: number;
-  readonly seed: number;
-  readonly ram: SharedArrayBuffer;
-  readonly blockOffset: number;
-  readonly pages: number;
-  readonly pageSize: number;
-  readonly mask: number;
-  readonly dirty: DirtyMemoryHandle;
-  /** [0]: writers finished; [1 + id]: writes done by writer `id`. */
-  readonly control: SharedArrayBuffer;
-}
+import { DirtyMemory } from '../dirtyMemory.js';
+import { CONTROL_ARRIVED, CONTROL_GO, CONTROL_WRITES, type DirtyWriterData } from './dirtyWriterProtocol.js';
 
 const d = workerData as DirtyWriterData;
 const dm = DirtyMemory.attach(d.dirty);
@@ -30,19 +14,30 @@ const words = new Int32Array(d.ram);
 const control = new Int32Array(d.control);
 const wordsPerPage = d.pageSize / 4;
 let x = d.seed | 1;
-for (let n = 1; n <= d.writes; n++) {
-  x ^= x << 13;
-  x ^= x >>> 17;
-  x ^= x << 5;
-  const page = (x >>> 0) % d.pages;
-  const base = page * d.pageSize;
-  // Page bytes first (plain stores), then the stamp that identifies this
-  // write, stored with Atomics so that it is ordered before the dirty-bit
-  // check inside setDirtyRange.
-  bytes[base + 8 + (n & 63)] = n & 0xff;
-  Atomics.store(words, page * wordsPerPage, n * d.writers + d.id);
-  dm.setDirtyRange(d.blockOffset + base, d.pageSize, d.mask);
-  if ((n & 0xfff) === 0) Atomics.store(control, 1 + d.id, n);
+let n = 0;
+for (let phase = 0; n < d.writes; phase++) {
+  while (Atomics.load(control, CONTROL_GO) <= phase) Atomics.wait(control, CONTROL_GO, phase);
+  const stop = Math.min(d.writes, n + d.phaseWrites);
+  while (n < stop) {
+    n++;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const r = x >>> 0;
+    // One write in eight is a DMA-like run of up to 96 pages, so ranges that
+    // cover whole bitmap words (plain all-ones stores) race with the clears too.
+    const run = (r & 7) === 0 ? 1 + ((r >>> 3) % 96) : 1;
+    const page = Math.min((r >>> 10) % d.pages, d.pages - run);
+    const stamp = n * d.writers + d.id;
+    for (let p = page; p < page + run; p++) {
+      // Page bytes first (plain stores), then the stamp that identifies this
+      // write, stored with Atomics so that it is ordered before the dirty-bit
+      // check inside setDirtyRange.
+      bytes[p * d.pageSize + 8 + (n & 63)] = n & 0xff;
+      Atomics.store(words, p * wordsPerPage, stamp);
+    }
+    dm.setDirtyRange(d.blockOffset + page * d.pageSize, run * d.pageSize, d.mask);
+  }
+  Atomics.store(control, CONTROL_WRITES + d.id, n);
+  Atomics.add(control, CONTROL_ARRIVED, 1);
 }
-Atomics.store(control, 1 + d.id, d.writes);
-Atomics.add(control, 0, 1);
