@@ -117,3 +117,43 @@ export { DirtyClientError, DirtyRangeError, DirtyBitmapSizeError, NoRamBlockErro
 export { RegionDirtyLog } from './dirty/regionDirtyLog.js';
 export type { RegionRamOptions, RegionRam } from './dirty/regionDirtyLog.js';
 // end RAM blocks and dirty memory
+
+// the data path (access/)
+export type { MemTxAttrs, MemTxResult } from './access/attrs.js';
+export { MEMTXATTRS_UNSPECIFIED, memTxAttrs, MEMTX_OK, MEMTX_ERROR, MEMTX_DECODE_ERROR } from './access/attrs.js';
+export type { MemoryRegionOps, DeviceEndianness, AccessSizes, ValidAccess, MmioReadOut } from './access/ops.js';
+export { MmioOps, UNASSIGNED_OPS } from './access/ops.js';
+export { memoryRegionAccessValid, memoryAccessSize, dispatchRead, dispatchWrite, mmioOut } from './access/adjust.js';
+export { RegionHandle } from './access/region.js';
+export { Section, Dispatch, buildDispatch, UNASSIGNED_SECTION, DATA_PLANE_ADDRESS_LIMIT } from './access/dispatch.js';
+export type { DirtyMemorySink, CodeInvalidateHook } from './access/dirty.js';
+export { invalidateAndSetDirty } from './access/dirty.js';
+export { DataPlane, BounceBuffer } from './access/DataPlane.js';
+export type { RamBacking, RegionInfo, RegionSource, DataPlaneOptions, RegisterOpsOptions } from './access/DataPlane.js';
+export { AddressSpaceAccess } from './access/AddressSpaceAccess.js';
+export type { TranslateResult } from './access/AddressSpaceAccess.js';
+export { MemoryRegionCache } from './access/cache.js';
+export { DmaMapping, addressSpaceMap, addressSpaceUnmap } from './access/map.js';
+export { Owner } from './access/owner.js';
+export { BigLock } from './access/bigLock.js';
+export {
+  CpuMemory,
+  cpuAddressSpaceInit,
+  cpuInitDefaultAddressSpace,
+  cpuGetAddressSpace,
+  cpuAsidxFromAttrs,
+  cpuGetPhysPageAttrsDebug,
+  cpuMemoryRwDebug,
+} from './access/cpuAddressSpace.js';
+export type { AddressSpaceFactory, PhysPageAttrs, CpuMemoryHooks, CpuMemoryOptions } from './access/cpuAddressSpace.js';
+export { MemorySystemDataPlane, MemorySystemRegionSource } from './access/memorySystemDataPlane.js';
+export {
+  RefcountUnderflowError,
+  InvalidOpsError,
+  UnresolvedRegionError,
+  BigLockTimeoutError,
+  StaleMappingError,
+  CacheRangeError,
+  CpuAddressSpaceError,
+} from './access/errors.js';
+// end the data path

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RegionDirtyLog } from '../dirty/regionDirtyLog.js';
 import { RamList } from '../ram/ramList.js';
 import { MemorySystem } from '../topology/MemorySystem.js';
 import { DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA } from '../topology/types.js';
@@ -97,5 +98,22 @@ describe('data plane over the MemorySystem', () => {
     expect(ms.addressSpaceNames()).toContain('cpu-memory-0');
     as.stlLe(0x8000_0000, 5);
     expect(dp.addressSpace('memory').ldlLe(0x8000_0000)).toBe(5);
+  });
+
+  it('uses the RAM block RegionDirtyLog.allocRam made for the region', () => {
+    const ms = new MemorySystem();
+    const sys = ms.createContainer({ name: 'system', size: 2n ** 64n });
+    const ram = ms.createRam({ name: 'ram', size: 0x2000n, owner: '/machine' });
+    ms.addSubregion(sys, ram, 0x1000n);
+    ms.createAddressSpace('memory', sys);
+    const ramList = new RamList();
+    const log = new RegionDirtyLog(ms, ramList);
+    const block = log.allocRam(ram);
+    const dp = new MemorySystemDataPlane(ms, ramList);
+    const as = dp.addressSpace('memory');
+    as.stlBe(0x1004, 0x01020304);
+    expect([...block.host.subarray(4, 8)]).toEqual([1, 2, 3, 4]);
+    expect(ramList.blocks).toHaveLength(1);
+    expect(block.idstr).toBe('/machine/ram');
   });
 });

@@ -2,11 +2,11 @@
  * The data plane wired to the control plane: a DataPlane that follows a
  * MemorySystem's commits and takes host memory from a RamList.
  *
- * Adapter note: the MemorySystem does not (yet) allocate RAM blocks for its
- * RAM, ROM and ROM-device regions, so this adapter allocates one per region
- * in the RamList on first use (block name = region name, owner = the
- * region's owner path, regionId = the region id), and reuses a block already
- * allocated with that regionId.
+ * RAM: a region's block is the one the RamList holds for its id
+ * (`RamList.findByRegion`, allocated with `RegionDirtyLog.allocRam`). Adapter
+ * note: the MemorySystem itself allocates no blocks, so a RAM-backed region
+ * that has none when a FlatView is published gets one here, named as
+ * allocRam names it (owner path + "/" + region name), not resizeable.
  */
 import type { MemorySystem } from '../topology/MemorySystem.js';
 import type { RamList } from '../ram/ramList.js';
@@ -17,8 +17,6 @@ import { DataPlane } from './DataPlane.js';
 
 /** A RegionSource reading region state from a MemorySystem and host memory from a RamList. */
 export class MemorySystemRegionSource implements RegionSource {
-  private readonly blocks = new Map<string, RamBacking>();
-
   /** Resolves regions of `system`, RAM in `ramList`. */
   constructor(
     readonly system: MemorySystem,
@@ -36,18 +34,13 @@ export class MemorySystemRegionSource implements RegionSource {
 
   /** {@inheritDoc RegionSource.ram} */
   ram(id: string): RamBacking | undefined {
-    const known = this.blocks.get(id);
-    if (known !== undefined) return known;
-    const r = this.region(id);
-    if (r === undefined) return undefined;
-    const state = this.system.region(id);
-    let block: RamBlock | undefined = this.ramList.blocks.find((b) => b.regionId === id);
-    if (block === undefined) {
+    if (this.region(id) === undefined) return undefined;
+    let block: RamBlock | null = this.ramList.findByRegion(id);
+    if (block === null) {
+      const state = this.system.region(id);
       block = this.ramList.alloc({ name: state.name, owner: state.owner, size: Number(state.size), regionId: id });
     }
-    const backing: RamBacking = { bytes: block.host, ramAddr: block.offset };
-    this.blocks.set(id, backing);
-    return backing;
+    return { bytes: block.host, ramAddr: block.offset };
   }
 }
 
