@@ -22,6 +22,11 @@ const PHASE_WRITES = 1000;
 const PAGES = 2048;
 const PS = 4096;
 
+/** Atomics.waitAsync (Node 16+; not in the ES2022 lib the package compiles against). */
+const waitAsync = (Atomics as unknown as {
+  waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: Promise<string> | string };
+}).waitAsync;
+
 const boot = fileURLToPath(new URL('./testing/boot.mjs', import.meta.url));
 const entry = pathToFileURL(fileURLToPath(new URL('./testing/dirtyWriter.worker.ts', import.meta.url))).href;
 const setterEntry = pathToFileURL(fileURLToPath(new URL('./testing/bitSetter.worker.ts', import.meta.url))).href;
@@ -196,7 +201,7 @@ describe('dirty bits under concurrent writers', () => {
       Atomics.notify(control, SETTER_GO);
       // Wait without spinning, so that both setters have the CPUs.
       for (let a = Atomics.load(control, SETTER_ARRIVED); a < 2; a = Atomics.load(control, SETTER_ARRIVED)) {
-        const r = Atomics.waitAsync(control, SETTER_ARRIVED, a, 5000);
+        const r = waitAsync(control, SETTER_ARRIVED, a, 5000);
         if (r.async) await r.value;
       }
       if (!bitmapFull(map, NBITS)) incomplete++;
