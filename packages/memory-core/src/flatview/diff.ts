@@ -45,13 +45,14 @@ export type TopologyOp = RegionDelOp | RegionAddOp | RegionNopOp | LogStartOp | 
  */
 export function flatRangeEqual(a: FlatRange, b: FlatRange): boolean {
   return (
-    a.region === b.region &&
+    a === b ||
+    (a.region === b.region &&
     a.start === b.start &&
     a.size === b.size &&
     a.offsetInRegion === b.offsetInRegion &&
     a.romdMode === b.romdMode &&
     a.readonly === b.readonly &&
-    a.nonvolatile === b.nonvolatile
+    a.nonvolatile === b.nonvolatile)
   );
 }
 

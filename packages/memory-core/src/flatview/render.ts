@@ -191,6 +191,23 @@ export function renderFlatView(input: RenderInput, root: string | null): FlatVie
 }
 
 /**
+ * The simplified FlatRanges of the FlatView of `root` that lie inside
+ * [`start`, `end`): the same ranges {@link renderFlatView} gives, cut at the
+ * window's edges. Pure. Used to re-render only the part of a view that a
+ * commit can have changed.
+ */
+export function renderFlatRangesIn(input: RenderInput, root: string, start: bigint, end: bigint): readonly FlatRange[] {
+  const get = regionLookup(input.regions);
+  const mr = get(root);
+  if (start < 0n) start = 0n;
+  if (end > SIZE_2_64) end = SIZE_2_64;
+  if (mr === undefined || start >= end) return [];
+  const fills: Fill[] = [];
+  collectFills(get, mr, 0n, start, end, false, false, fills);
+  return simplifyFlatRanges(sweep(fills, input));
+}
+
+/**
  * The FlatView of an address space whose root region is `rootRegion`:
  * resolves the FlatView root, then renders it. Pure.
  */

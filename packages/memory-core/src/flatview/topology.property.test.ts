@@ -282,6 +282,9 @@ describe('diff', () => {
               old = now;
             }
             expect([...mir.ranges.keys()].sort((a, b) => (a < b ? -1 : 1))).toEqual(m.flatView('as').ranges.map((r) => r.start));
+            if (m.state.transactionDepth === 0 && now !== old) {
+              expect(now.ranges).toEqual(renderFlatView(m.state, now.root).ranges);
+            }
           }
           while (m.state.transactionDepth > 0) m.commit();
           expect(m.flatView('as').ranges).toEqual(renderFlatView(m.state, m.flatView('as').root).ranges);
@@ -404,6 +407,44 @@ describe('replay', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+});
+
+describe('incremental rendering', () => {
+  it('patching only the dirty windows gives the same views and listener calls as re-rendering everything', () => {
+    fc.assert(
+      fc.property(
+        fc.array(regionSpec, { minLength: 1, maxLength: 12 }),
+        fc.array(mutation, { maxLength: 20 }),
+        fc.boolean(),
+        (specs, mutations, tcg) => {
+          const run = (incrementalRender: boolean): { log: string[]; views: FlatView[] } => {
+            const m = new MemorySystem({ incrementalRender });
+            const log: string[] = [];
+            const built = build(specs, tcg);
+            m.replay(built.eventLog);
+            m.createAlias({ id: 'whole', name: 'whole', target: 'r0', offset: 0n, size: ROOT_SIZE });
+            m.createAlias({ id: 'part', name: 'part', target: 'r0', offset: 16n, size: 48n });
+            m.createAddressSpace('as', 'r0');
+            m.createAddressSpace('whole-as', 'whole');
+            m.createAddressSpace('part-as', 'part');
+            m.registerListener('as', callLog('A', log));
+            m.registerListener('part-as', callLog('P', log));
+            const views: FlatView[] = [];
+            for (const mu of mutations) {
+              mutate(m, mu);
+              views.push(m.flatView('as'), m.flatView('whole-as'), m.flatView('part-as'));
+            }
+            return { log, views };
+          };
+          const inc = run(true);
+          const full = run(false);
+          expect(inc.log).toEqual(full.log);
+          expect(inc.views).toEqual(full.views);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -11,6 +11,8 @@ import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import { UnknownAddressSpaceError, UnknownRegionError } from '../errors.js';
 import { diffFlatViews } from '../flatview/diff.js';
 import { getFlatViewRoot } from '../flatview/flatViewRoot.js';
+import { collectRegionWindows, type RegionWindow } from '../flatview/dirtyWindows.js';
+import { patchFlatView, refreshDirtyLogMasks } from '../flatview/patch.js';
 import { renderFlatView } from '../flatview/render.js';
 import {
   ListenerRegistry,
@@ -29,6 +31,9 @@ import { regionLookup } from './regionTable.js';
 import { initialTopologyState, type TopologyState } from './state.js';
 import { DIRTY_MEMORY_VGA, type FlatView, type RegionKind, type RegionState } from './types.js';
 import { validateEvent } from './validate.js';
+
+/** Above this many dirty windows per commit, render every view in full instead. */
+const WINDOW_BUDGET = 4096;
 
 /** The FlatView of an address space whose root renders nothing (QEMU's shared empty view). */
 export const EMPTY_FLAT_VIEW: FlatView = Object.freeze({ root: null, ranges: Object.freeze([]) });
@@ -66,6 +71,13 @@ export interface AliasOptions extends RegionOptions {
 export interface MemorySystemOptions {
   /** TCG is the accelerator: RAM ranges carry the CODE dirty bit. Recorded as a `tcgSet` event. */
   readonly tcg?: boolean;
+  /**
+   * Re-render only the parts of each FlatView a commit can have changed
+   * (default true). False re-renders every view in full at every commit, as
+   * QEMU does; the results are identical, only slower. Not recorded in the
+   * event log.
+   */
+  readonly incrementalRender?: boolean;
 }
 
 /**
@@ -81,6 +93,15 @@ export class MemorySystem {
   private readonly views = new Map<string, FlatView>();
   private readonly registry = new ListenerRegistry();
   private readonly idCounters = new Map<string, number>();
+  /** Alias ids by target id (an alias never changes target), for the dirty-window walk. */
+  private readonly aliasesOf = new Map<string, Set<string>>();
+  /** Windows (per region, local coordinates) whose rendering may have changed since the last commit. */
+  private readonly dirtyWindows = new Map<string, [bigint, bigint][]>();
+  private readonly dirtyIds = new Set<string>();
+  private dirtyCount = 0;
+  private dirtyAll = false;
+  private renderedFlags = { globalDirtyLog: false, tcg: false };
+  private readonly incremental: boolean;
 
   /**
    * Every applied event, in order, emitted once it is fully applied: the
@@ -90,12 +111,13 @@ export class MemorySystem {
   readonly events$: Observable<TopologyEvent> = this.subject.asObservable();
 
   constructor(options: MemorySystemOptions = {}) {
+    this.incremental = options.incrementalRender ?? true;
     if (options.tcg === true) this.apply({ type: 'tcgSet', enabled: true });
   }
 
   /** Builds a system by replaying an event log (e.g. from `eventsFromJsonLines`). Throws on the first invalid event. */
-  static fromEvents(events: Iterable<TopologyEvent>): MemorySystem {
-    const sys = new MemorySystem();
+  static fromEvents(events: Iterable<TopologyEvent>, options: Omit<MemorySystemOptions, 'tcg'> = {}): MemorySystem {
+    const sys = new MemorySystem(options);
     sys.replay(events);
     return sys;
   }
@@ -132,7 +154,21 @@ export class MemorySystem {
       for (const entry of [...this.registry.of(event.name)]) this.unregister(entry);
     }
 
+    const touched = MemorySystem.touchedRegion(event);
+    if (touched !== null) this.recordWindows(before, touched);
     this.base = produce(this.base, (d) => applyEventToDraft(d, event));
+    if (touched !== null) this.recordWindows(this.base, touched);
+    if (event.type === 'regionCreated' && event.alias !== null) {
+      let set = this.aliasesOf.get(event.alias);
+      if (set === undefined) {
+        set = new Set();
+        this.aliasesOf.set(event.alias, set);
+      }
+      set.add(event.id);
+    } else if (event.type === 'regionDestroyed') {
+      const target = before.regions[event.region]?.alias;
+      if (target != null) this.aliasesOf.get(target)?.delete(event.region);
+    }
     this.log.push(event);
 
     const after = this.base;
@@ -154,18 +190,99 @@ export class MemorySystem {
     this.subject.next(event);
   }
 
+  /** Which region's windows an event can change (null: none, or handled by the flags check). */
+  private static touchedRegion(event: TopologyEvent): string | null {
+    switch (event.type) {
+      case 'subregionAdded':
+      case 'subregionDeleted':
+        return event.subregion;
+      case 'enabledSet':
+      case 'addressSet':
+      case 'aliasOffsetSet':
+      case 'sizeSet':
+      case 'readonlySet':
+      case 'romdModeSet':
+      case 'nonvolatileSet':
+      case 'logSet':
+        return event.region;
+      default:
+        return null;
+    }
+  }
+
+  /** Records, for the next commit, where region `id` shows in state `s` (before or after an event). */
+  private recordWindows(s: TopologyState, id: string): void {
+    if (this.dirtyAll) return;
+    this.dirtyIds.add(id);
+    const found: RegionWindow[] = [];
+    const ok = collectRegionWindows(
+      regionLookup(s.regions),
+      (target) => this.aliasesOf.get(target) ?? [],
+      id,
+      found,
+      WINDOW_BUDGET,
+    );
+    this.dirtyCount += found.length;
+    if (!ok || this.dirtyCount > WINDOW_BUDGET) {
+      this.dirtyAll = true;
+      this.dirtyWindows.clear();
+      return;
+    }
+    for (const w of found) {
+      let list = this.dirtyWindows.get(w.node);
+      if (list === undefined) {
+        list = [];
+        this.dirtyWindows.set(w.node, list);
+      }
+      list.push([w.lo, w.hi]);
+    }
+  }
+
+  /**
+   * The new FlatView of FlatView root `physmr`: the old view patched in the
+   * windows recorded since the last commit when that is possible, else a full
+   * render. Both give the same ranges.
+   */
+  private nextView(s: TopologyState, physmr: string, oldViews: readonly FlatView[]): FlatView {
+    const old = oldViews.find((v) => v.root === physmr);
+    if (!this.incremental || this.dirtyAll || old === undefined || this.dirtyIds.has(physmr)) {
+      return renderFlatView(s, physmr);
+    }
+    const flagsChanged = s.globalDirtyLog !== this.renderedFlags.globalDirtyLog || s.tcg !== this.renderedFlags.tcg;
+    const base = flagsChanged ? refreshDirtyLogMasks(s, old) : old;
+    const shift = regionLookup(s.regions)(physmr)?.addr ?? 0n;
+    const windows = (this.dirtyWindows.get(physmr) ?? []).map(([lo, hi]) => [lo + shift, hi + shift] as const);
+    return patchFlatView(s, base, windows);
+  }
+
   /** `memory_region_transaction_commit` with an update pending: flatviews_reset, then notify. */
   private commitTopology(): void {
     const s = this.base;
     const byRoot = new Map<string | null, FlatView>();
     const rootOf = new Map<string, string | null>();
+    const oldByRoot = new Map<string | null, FlatView[]>();
     for (const name of s.addressSpaceOrder) {
       const as = s.addressSpaces[name];
       if (as === undefined) continue;
       const physmr = getFlatViewRoot(s, as.root);
       rootOf.set(name, physmr);
-      if (!byRoot.has(physmr)) byRoot.set(physmr, physmr === null ? EMPTY_FLAT_VIEW : renderFlatView(s, physmr));
+      const old = this.views.get(name);
+      if (old !== undefined) {
+        const list = oldByRoot.get(physmr) ?? [];
+        list.push(old);
+        oldByRoot.set(physmr, list);
+      }
     }
+    for (const physmr of rootOf.values()) {
+      if (byRoot.has(physmr)) continue;
+      byRoot.set(physmr, physmr === null ? EMPTY_FLAT_VIEW : this.nextView(s, physmr, oldByRoot.get(physmr) ?? []));
+    }
+    this.dirtyWindows.clear();
+    this.dirtyIds.clear();
+    this.dirtyCount = 0;
+    this.dirtyAll = false;
+    this.renderedFlags = { globalDirtyLog: s.globalDirtyLog, tcg: s.tcg };
+
     const all = this.registry.all();
     for (const e of all) e.listener.begin?.();
     for (const name of s.addressSpaceOrder) {

@@ -1,0 +1,104 @@
+/**
+ * Topology benchmarks. `topology/commit-10k`: one commit that toggles one
+ * region's enabled flag on a synthetic tree of 10,000 regions, with 3
+ * listeners registered on the address space — reduce (Immer) + render +
+ * simplify + diff + delivery of every region_del/add/nop to each listener.
+ * Baseline, in the same run: rendering that tree's FlatView alone
+ * (`renderFlatView`, no reduce, diff or delivery).
+ */
+import { record, timeMs, type BenchCase } from '../../../tools/bench/harness.js';
+import { renderFlatView } from '../src/flatview/render.js';
+import type { MemoryListener } from '../src/listener/MemoryListener.js';
+import { MemorySystem } from '../src/topology/MemorySystem.js';
+
+/**
+ * A machine-like tree of `total` regions: a root container holding 100 bus
+ * containers; each bus holds RAM/I/O leaves, every tenth leaf an alias to a
+ * RAM leaf of another bus, plus a low-priority background region per bus.
+ */
+function syntheticTree(total: number): { system: MemorySystem; toggled: string } {
+  const m = new MemorySystem({ tcg: true });
+  const buses = 100;
+  const perBus = Math.floor((total - 1 - buses) / buses);
+  const leafSize = 0x1000n;
+  const busSize = 0x100_0000n;
+  m.transaction(() => {
+    m.createContainer({ id: 'root', name: 'system', size: 1n << 64n });
+    for (let b = 0; b < buses; b++) {
+      const bus = `bus${b}`;
+      m.createContainer({ id: bus, name: bus, size: busSize });
+      m.addSubregion('root', bus, BigInt(b) * busSize);
+    }
+    let made = 1 + buses;
+    for (let b = 0; b < buses; b++) {
+      const bus = `bus${b}`;
+      for (let i = 0; i < perBus && made < total; i++, made++) {
+        const id = `${bus}.r${i}`;
+        if (i === 0) {
+          m.createIo({ id, name: `${bus}.background`, size: busSize });
+          m.addSubregion(bus, id, 0n, -1);
+        } else if (i % 10 === 0 && b > 0) {
+          m.createAlias({ id, name: id, target: `bus${b - 1}.r1`, offset: 0n, size: leafSize });
+          m.addSubregion(bus, id, BigInt(i) * leafSize * 2n);
+        } else if (i % 3 === 0) {
+          m.createIo({ id, name: id, size: leafSize });
+          m.addSubregion(bus, id, BigInt(i) * leafSize * 2n);
+        } else {
+          m.createRam({ id, name: id, size: leafSize });
+          m.addSubregion(bus, id, BigInt(i) * leafSize * 2n);
+        }
+      }
+    }
+    while (Object.keys(m.state.regions).length < total) {
+      const n = Object.keys(m.state.regions).length;
+      m.createIo({ id: `spare${n}`, name: `spare${n}`, size: leafSize });
+    }
+    m.createAddressSpace('memory', 'root');
+  });
+  return { system: m, toggled: 'bus50.r7' };
+}
+
+function countingListener(): MemoryListener & { calls: number } {
+  const l = {
+    calls: 0,
+    begin: () => void l.calls++,
+    commit: () => void l.calls++,
+    regionAdd: () => void l.calls++,
+    regionDel: () => void l.calls++,
+    regionNop: () => void l.calls++,
+    logStart: () => void l.calls++,
+    logStop: () => void l.calls++,
+  };
+  return l;
+}
+
+const commit10k: BenchCase = {
+  id: 'topology/commit-10k',
+  async run() {
+    const { system, toggled } = syntheticTree(10_000);
+    const listeners = [countingListener(), countingListener(), countingListener()];
+    listeners.forEach((l, i) => system.registerListener('memory', l, i));
+    const regions = Object.keys(system.state.regions).length;
+    const ranges = system.flatView('memory').ranges.length;
+    let on = false;
+    const value = await timeMs('commit-10k', () => {
+      system.setEnabled(toggled, on);
+      on = !on;
+    });
+    const state = system.state;
+    const root = system.flatView('memory').root;
+    const baselineValue = await timeMs('render-10k', () => {
+      renderFlatView(state, root);
+    });
+    return record({
+      id: 'topology/commit-10k',
+      value,
+      unit: 'ms',
+      baseline: 'renderFlatView alone',
+      baselineValue,
+      note: `${regions} regions, ${ranges} FlatRanges, 3 listeners`,
+    });
+  },
+};
+
+export default [commit10k];
