@@ -273,19 +273,29 @@ describe('DirtyMemory semantics', () => {
     expect(() => view.extend(1000)).toThrow();
   });
 
-  it('the clear hook sees every clear with its page-aligned range', () => {
+  it('clear hooks see every clear with its page-aligned range and whether it found bits', () => {
     const dm = make(200, false);
     const seen: [number, number, number, boolean][] = [];
-    dm.setClearHook((s, l, c, d) => seen.push([s, l, c, d]));
+    const other: number[] = [];
+    dm.addClearHook((s, l, c, d) => seen.push([s, l, c, d]));
+    const remove = dm.addClearHook((s) => other.push(s));
     dm.setDirtyRange(0, 200 * PS, DIRTY_CLIENTS_ALL);
     dm.testAndClearDirty(PS + 1, PS, DIRTY_MEMORY_VGA);
+    dm.snapshotAndClearDirty(10 * PS, 3 * PS, DIRTY_MEMORY_VGA);
+    dm.syncDirtyBitmap({ idstr: 'b', offset: 64 * PS, usedLength: 64 * PS }, new Uint32Array(2));
+    remove();
+    dm.testAndClearDirty(PS, PS, DIRTY_MEMORY_VGA);
     dm.snapshotAndClearDirty(10 * PS, 3 * PS, DIRTY_MEMORY_VGA);
     dm.syncDirtyBitmap({ idstr: 'b', offset: 64 * PS, usedLength: 64 * PS }, new Uint32Array(2));
     expect(seen).toEqual([
       [PS, 2 * PS, DIRTY_MEMORY_VGA, true],
       [10 * PS, 3 * PS, DIRTY_MEMORY_VGA, true],
       [64 * PS, 64 * PS, DIRTY_MEMORY_MIGRATION, true],
+      [PS, PS, DIRTY_MEMORY_VGA, false],
+      [10 * PS, 3 * PS, DIRTY_MEMORY_VGA, false],
+      [64 * PS, 64 * PS, DIRTY_MEMORY_MIGRATION, false],
     ]);
+    expect(other).toEqual([PS, 10 * PS, 64 * PS]);
   });
 });
 

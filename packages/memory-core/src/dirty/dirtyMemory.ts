@@ -33,7 +33,8 @@ export interface DirtyBlockRange {
 
 /**
  * Called after bits were cleared by `testAndClearDirty`, `snapshotAndClearDirty`
- * or `syncDirtyBitmap`, with the page-aligned ram_addr range that was cleared:
+ * or `syncDirtyBitmap`, with the page-aligned ram_addr range that was cleared,
+ * the client, and whether any bit was set in it:
  * where the logging layer calls each listener's `logClear` (upstream
  * 077874e01f) and where TCG resets the NOTDIRTY state of TLB entries.
  */
@@ -98,7 +99,7 @@ export class DirtyMemory {
   private attached: boolean;
   private pages = 0;
   private readonly clients: (readonly Uint32Array[])[];
-  private clearHook: DirtyClearHook | null = null;
+  private clearHooks: readonly DirtyClearHook[] = [];
 
   /**
    * Creates empty bitmaps (no pages); `extend` gives them room as RAM is added.
@@ -197,11 +198,15 @@ export class DirtyMemory {
   }
 
   /**
-   * Installs the hook called after every clearing operation (one hook; `null`
-   * removes it). See {@link DirtyClearHook}.
+   * Adds a hook called after every clearing operation, in the order added;
+   * returns the function that removes it. See {@link DirtyClearHook}. Hooks
+   * run on the thread that cleared; one that throws stops the others.
    */
-  setClearHook(hook: DirtyClearHook | null): void {
-    this.clearHook = hook;
+  addClearHook(hook: DirtyClearHook): () => void {
+    this.clearHooks = [...this.clearHooks, hook];
+    return () => {
+      this.clearHooks = this.clearHooks.filter((h) => h !== hook);
+    };
   }
 
   /**
@@ -317,9 +322,7 @@ export class DirtyMemory {
       if (bitmapTestAndClearAtomic(blocks[idx] as Uint32Array, off, num)) dirty = true;
       p += num;
     }
-    if (this.clearHook !== null) {
-      this.clearHook(page * this.targetPageSize, (end - page) * this.targetPageSize, client, dirty);
-    }
+    if (this.clearHooks.length !== 0) this.cleared(page * this.targetPageSize, (end - page) * this.targetPageSize, client, dirty);
     return dirty;
   }
 
@@ -360,7 +363,11 @@ export class DirtyMemory {
       const idx = Math.floor(gw / wordsPerBlock);
       dirty[k] = takeWord(blocks[idx] as Uint32Array, gw - idx * wordsPerBlock, m);
     }
-    if (this.clearHook !== null) this.clearHook(page * ps, (end - page) * ps, client, true);
+    if (this.clearHooks.length !== 0) {
+      let any = 0;
+      for (let k = 0; k < dirty.length; k++) any |= dirty[k] as number;
+      this.cleared(page * ps, (end - page) * ps, client, any !== 0);
+    }
     return new DirtyBitmapSnapshot(firstPage * ps, end * ps, ps, dirty);
   }
 
@@ -444,9 +451,7 @@ export class DirtyMemory {
         }
       }
     }
-    if (this.clearHook !== null) {
-      this.clearHook(srcPage * ps, npages * ps, DIRTY_MEMORY_MIGRATION, num !== 0);
-    }
+    if (this.clearHooks.length !== 0) this.cleared(srcPage * ps, npages * ps, DIRTY_MEMORY_MIGRATION, num !== 0);
     return num;
   }
 
@@ -501,6 +506,11 @@ export class DirtyMemory {
       }
     }
     return num;
+  }
+
+  private cleared(start: number, length: number, client: number, dirty: boolean): void {
+    const hooks = this.clearHooks;
+    for (let i = 0; i < hooks.length; i++) (hooks[i] as DirtyClearHook)(start, length, client, dirty);
   }
 
   private checkClient(client: number): void {

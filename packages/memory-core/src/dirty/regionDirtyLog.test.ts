@@ -281,6 +281,19 @@ describe('RegionDirtyLog: region-level dirty API', () => {
     expect(log.ram('fw')).toBeUndefined();
   });
 
+  it('dispose detaches log_clear from the bitmaps; other clear hooks keep running', () => {
+    const { log, kvm, dm } = machine();
+    const tlbResets: number[] = [];
+    dm.addClearHook((start) => tlbResets.push(start));
+    log.setLog('ram', true);
+    log.testAndClearDirty('ram', 0, PS, DIRTY_MEMORY_VGA);
+    expect(kvm.clears.length).toBe(1);
+    log.dispose();
+    log.testAndClearDirty('ram', PS, PS, DIRTY_MEMORY_VGA);
+    expect(kvm.clears.length).toBe(1);
+    expect(tlbResets).toEqual([0, PS]);
+  });
+
   it('bad input: typed errors, nothing changed, no listener called', () => {
     const { sys, log, kvm, dm } = machine();
     const io = sys.createIo({ id: 'uart', name: 'serial', size: 8n });

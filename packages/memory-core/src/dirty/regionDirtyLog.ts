@@ -40,8 +40,9 @@ export interface RegionRam {
  *   sections of the affected region trimmed to the cleared range (upstream
  *   077874e01f), so that a listener clears exactly what it reported.
  *
- * Region offsets and sizes are safe-integer byte counts. It installs the
- * ram list's dirty clear hook; `dispose` removes it.
+ * Region offsets and sizes are safe-integer byte counts. It adds a clear
+ * hook to the ram list's dirty memory (others, such as TCG's TLB reset, can
+ * add theirs); `dispose` removes it.
  */
 export class RegionDirtyLog {
   /**
@@ -52,12 +53,14 @@ export class RegionDirtyLog {
     readonly system: MemorySystem,
     readonly ramList: RamList,
   ) {
-    ramList.dirtyMemory.setClearHook(this.onCleared);
+    this.removeHook = ramList.dirtyMemory.addClearHook(this.onCleared);
   }
+
+  private readonly removeHook: () => void;
 
   /** Removes the clear hook: later clears no longer reach listeners. */
   dispose(): void {
-    this.ramList.dirtyMemory.setClearHook(null);
+    this.removeHook();
   }
 
   /**
