@@ -49,10 +49,7 @@ function syntheticTree(total: number): { system: MemorySystem; toggled: string }
         }
       }
     }
-    while (Object.keys(m.state.regions).length < total) {
-      const n = Object.keys(m.state.regions).length;
-      m.createIo({ id: `spare${n}`, name: `spare${n}`, size: leafSize });
-    }
+    for (; made < total; made++) m.createIo({ id: `spare${made}`, name: `spare${made}`, size: leafSize });
     m.createAddressSpace('memory', 'root');
   });
   return { system: m, toggled: 'bus50.r7' };

@@ -57,15 +57,17 @@ export function flatRangeEqual(a: FlatRange, b: FlatRange): boolean {
 }
 
 /**
- * The listener operations that turn `oldView` into `newView`: first every
- * `regionDel` (pass 1, ascending address), then pass 2 in ascending address:
- * `regionNop` for each range in both views, followed by `logStart` when mask
- * bits appear and `logStop` when bits vanish (both for one range when some
- * appear and others vanish), and `regionAdd` for each new or changed range.
- * Pure. Identical views give only nops (QEMU notifies those too).
+ * Receives the operations of a diff one by one, without allocating them.
+ * `oldMask`/`newMask` are meaningful for `logStart`/`logStop` only (0 otherwise).
  */
-export function diffFlatViews(oldView: FlatView, newView: FlatView): TopologyOp[] {
-  const ops: TopologyOp[] = [];
+export type TopologyOpVisitor = (kind: TopologyOp['kind'], range: FlatRange, oldMask: number, newMask: number) => void;
+
+/**
+ * Walks the difference of two views in QEMU's order, calling `visit` for each
+ * operation; {@link diffFlatViews} is this walk collected into an array. Pure
+ * apart from the callback.
+ */
+export function visitFlatViewDiff(oldView: FlatView, newView: FlatView, visit: TopologyOpVisitor): void {
   const o = oldView.ranges;
   const nw = newView.ranges;
   for (let pass = 0; pass < 2; pass++) {
@@ -76,26 +78,38 @@ export function diffFlatViews(oldView: FlatView, newView: FlatView): TopologyOp[
       const fo = i < o.length ? (o[i] as FlatRange) : undefined;
       const fn = j < nw.length ? (nw[j] as FlatRange) : undefined;
       if (fo !== undefined && (fn === undefined || fo.start < fn.start || (fo.start === fn.start && !flatRangeEqual(fo, fn)))) {
-        if (!adding) ops.push({ kind: 'regionDel', range: fo });
+        if (!adding) visit('regionDel', fo, 0, 0);
         i++;
       } else if (fo !== undefined && fn !== undefined && flatRangeEqual(fo, fn)) {
         if (adding) {
-          ops.push({ kind: 'regionNop', range: fn });
-          if (fn.dirtyLogMask & ~fo.dirtyLogMask) {
-            ops.push({ kind: 'logStart', range: fn, oldMask: fo.dirtyLogMask, newMask: fn.dirtyLogMask });
-          }
-          if (fo.dirtyLogMask & ~fn.dirtyLogMask) {
-            ops.push({ kind: 'logStop', range: fn, oldMask: fo.dirtyLogMask, newMask: fn.dirtyLogMask });
-          }
+          visit('regionNop', fn, 0, 0);
+          if (fn.dirtyLogMask & ~fo.dirtyLogMask) visit('logStart', fn, fo.dirtyLogMask, fn.dirtyLogMask);
+          if (fo.dirtyLogMask & ~fn.dirtyLogMask) visit('logStop', fn, fo.dirtyLogMask, fn.dirtyLogMask);
         }
         i++;
         j++;
       } else {
-        if (adding) ops.push({ kind: 'regionAdd', range: fn as FlatRange });
+        if (adding) visit('regionAdd', fn as FlatRange, 0, 0);
         j++;
       }
     }
   }
+}
+
+/**
+ * The listener operations that turn `oldView` into `newView`: first every
+ * `regionDel` (pass 1, ascending address), then pass 2 in ascending address:
+ * `regionNop` for each range in both views, followed by `logStart` when mask
+ * bits appear and `logStop` when bits vanish (both for one range when some
+ * appear and others vanish), and `regionAdd` for each new or changed range.
+ * Pure. Identical views give only nops (QEMU notifies those too).
+ */
+export function diffFlatViews(oldView: FlatView, newView: FlatView): TopologyOp[] {
+  const ops: TopologyOp[] = [];
+  visitFlatViewDiff(oldView, newView, (kind, range, oldMask, newMask) => {
+    if (kind === 'logStart' || kind === 'logStop') ops.push({ kind, range, oldMask, newMask });
+    else ops.push({ kind, range });
+  });
   return ops;
 }
 

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryTopologyError } from '../errors.js';
+import { deliverFlatViewDiff, deliverTopologyOps } from '../listener/ListenerRegistry.js';
 import type { MemoryListener, MemoryRegionSection } from '../listener/MemoryListener.js';
 import { eventsFromJsonLines, eventsToJsonLines } from '../topology/events.js';
 import { MemorySystem } from '../topology/MemorySystem.js';
@@ -277,6 +278,15 @@ describe('diff', () => {
               checkWellFormed(now);
               const ops = diffFlatViews(old, now);
               expect(applyTopologyOps(old, ops)).toEqual(now.ranges);
+              const viaOps: string[] = [];
+              const direct: string[] = [];
+              const two = (log: string[]) => [
+                { listener: callLog('x', log), priority: 0, addressSpace: 'as' },
+                { listener: callLog('y', log), priority: 1, addressSpace: 'as' },
+              ];
+              deliverTopologyOps(two(viaOps), 'as', ops);
+              deliverFlatViewDiff(two(direct), 'as', old, now);
+              expect(direct).toEqual(viaOps);
               const firstAdd = ops.findIndex((o) => o.kind !== 'regionDel');
               if (firstAdd >= 0) expect(ops.slice(firstAdd).some((o) => o.kind === 'regionDel')).toBe(false);
               old = now;

@@ -3,7 +3,7 @@
  * topology operations to them (`MEMORY_LISTENER_CALL`,
  * `listener_add_address_space`, `listener_del_address_space`).
  */
-import type { TopologyOp } from '../flatview/diff.js';
+import { visitFlatViewDiff, type TopologyOp } from '../flatview/diff.js';
 import type { FlatRange, FlatView } from '../topology/types.js';
 import type { MemoryListener, MemoryRegionSection } from './MemoryListener.js';
 
@@ -84,6 +84,33 @@ export function sectionFromFlatRange(addressSpace: string, fr: FlatRange): Memor
   };
 }
 
+function deliverOne(
+  listeners: readonly RegisteredListener[],
+  section: MemoryRegionSection,
+  kind: TopologyOp['kind'],
+  oldMask: number,
+  newMask: number,
+): void {
+  const n = listeners.length;
+  switch (kind) {
+    case 'regionDel':
+      for (let i = n - 1; i >= 0; i--) (listeners[i] as RegisteredListener).listener.regionDel?.(section);
+      break;
+    case 'regionNop':
+      for (let i = 0; i < n; i++) (listeners[i] as RegisteredListener).listener.regionNop?.(section);
+      break;
+    case 'regionAdd':
+      for (let i = 0; i < n; i++) (listeners[i] as RegisteredListener).listener.regionAdd?.(section);
+      break;
+    case 'logStart':
+      for (let i = 0; i < n; i++) (listeners[i] as RegisteredListener).listener.logStart?.(section, oldMask, newMask);
+      break;
+    case 'logStop':
+      for (let i = n - 1; i >= 0; i--) (listeners[i] as RegisteredListener).listener.logStop?.(section, oldMask, newMask);
+      break;
+  }
+}
+
 /**
  * Delivers one address space's topology operations (from `diffFlatViews`) to
  * its listeners, each operation to every listener before the next operation:
@@ -94,32 +121,37 @@ export function deliverTopologyOps(
   addressSpace: string,
   ops: readonly TopologyOp[],
 ): void {
-  const n = listeners.length;
-  if (n === 0) return;
+  if (listeners.length === 0) return;
   for (const op of ops) {
     const section = sectionFromFlatRange(addressSpace, op.range);
-    switch (op.kind) {
-      case 'regionDel':
-        for (let i = n - 1; i >= 0; i--) (listeners[i] as RegisteredListener).listener.regionDel?.(section);
-        break;
-      case 'regionNop':
-        for (let i = 0; i < n; i++) (listeners[i] as RegisteredListener).listener.regionNop?.(section);
-        break;
-      case 'regionAdd':
-        for (let i = 0; i < n; i++) (listeners[i] as RegisteredListener).listener.regionAdd?.(section);
-        break;
-      case 'logStart':
-        for (let i = 0; i < n; i++) {
-          (listeners[i] as RegisteredListener).listener.logStart?.(section, op.oldMask, op.newMask);
-        }
-        break;
-      case 'logStop':
-        for (let i = n - 1; i >= 0; i--) {
-          (listeners[i] as RegisteredListener).listener.logStop?.(section, op.oldMask, op.newMask);
-        }
-        break;
-    }
+    if (op.kind === 'logStart' || op.kind === 'logStop') deliverOne(listeners, section, op.kind, op.oldMask, op.newMask);
+    else deliverOne(listeners, section, op.kind, 0, 0);
   }
+}
+
+/**
+ * `address_space_set_flatview`'s two update passes: delivers the diff of
+ * `oldView` and `newView` straight to the listeners, in the same order as
+ * {@link deliverTopologyOps} of `diffFlatViews(oldView, newView)` but
+ * without building the operation list (a commit of a large view is mostly
+ * region_nop). A log_start and log_stop of one range share its section.
+ */
+export function deliverFlatViewDiff(
+  listeners: readonly RegisteredListener[],
+  addressSpace: string,
+  oldView: FlatView,
+  newView: FlatView,
+): void {
+  if (listeners.length === 0) return;
+  let lastRange: FlatRange | null = null;
+  let lastSection: MemoryRegionSection | null = null;
+  visitFlatViewDiff(oldView, newView, (kind, range, oldMask, newMask) => {
+    if (range !== lastRange || lastSection === null) {
+      lastRange = range;
+      lastSection = sectionFromFlatRange(addressSpace, range);
+    }
+    deliverOne(listeners, lastSection, kind, oldMask, newMask);
+  });
 }
 
 /**

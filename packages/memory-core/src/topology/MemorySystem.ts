@@ -9,14 +9,13 @@
 import { produce } from 'immer';
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import { UnknownAddressSpaceError, UnknownRegionError } from '../errors.js';
-import { diffFlatViews } from '../flatview/diff.js';
 import { getFlatViewRoot } from '../flatview/flatViewRoot.js';
 import { collectRegionWindows, type RegionWindow } from '../flatview/dirtyWindows.js';
 import { patchFlatView, refreshDirtyLogMasks } from '../flatview/patch.js';
 import { renderFlatView } from '../flatview/render.js';
 import {
   ListenerRegistry,
-  deliverTopologyOps,
+  deliverFlatViewDiff,
   replayRegistration,
   replayUnregistration,
   sectionFromFlatRange,
@@ -291,7 +290,7 @@ export class MemorySystem {
       if (oldView === newView) continue;
       try {
         const listeners = this.registry.of(name);
-        if (listeners.length > 0) deliverTopologyOps(listeners, name, diffFlatViews(oldView, newView));
+        deliverFlatViewDiff(listeners, name, oldView, newView);
       } finally {
         this.views.set(name, newView);
       }

@@ -32,20 +32,23 @@ function update(state: DraftState, id: string, recipe: (r: Draft<RegionState>) =
 /** `memory_region_update_container_subregions`: before the first sibling of lower or equal priority. */
 function insertSubregion(state: DraftState, containerId: string, sub: RegionState): void {
   const lookup = regionLookup(state.regions as Regions);
+  const list = [...get(state, containerId).subregions];
+  let i = 0;
+  for (; i < list.length; i++) {
+    const other = lookup(list[i] as string) as RegionState;
+    if (sub.priority >= other.priority) break;
+  }
+  list.splice(i, 0, sub.id);
+  // a plain array assigned whole: splicing through an Immer draft costs a trap per moved element
   update(state, containerId, (c) => {
-    let i = 0;
-    for (; i < c.subregions.length; i++) {
-      const other = lookup(c.subregions[i] as string) as RegionState;
-      if (sub.priority >= other.priority) break;
-    }
-    c.subregions.splice(i, 0, sub.id);
+    c.subregions = list;
   });
 }
 
 function removeSubregion(state: DraftState, containerId: string, subId: string): void {
+  const list = get(state, containerId).subregions.filter((id) => id !== subId);
   update(state, containerId, (c) => {
-    const i = c.subregions.indexOf(subId);
-    if (i >= 0) c.subregions.splice(i, 1);
+    c.subregions = list;
   });
 }
 
