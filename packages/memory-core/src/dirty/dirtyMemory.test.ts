@@ -263,6 +263,18 @@ describe('DirtyMemory semantics', () => {
     expect(dm.getDirty((3 * BLOCK_PAGES - 1) * PS, PS, DIRTY_MEMORY_VGA)).toBe(true);
   });
 
+  it('a reader attached before RAM grew keeps working on the pages it knew', () => {
+    const dm = make(BLOCK_PAGES, false);
+    const early = DirtyMemory.attach(dm.handle());
+    dm.extend(4 * BLOCK_PAGES);
+    early.setDirtyRange(10 * PS, 54 * PS, 1 << DIRTY_MEMORY_MIGRATION); // up to the end of the first block
+    expect(dm.allDirty(10 * PS, 54 * PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+    expect(() => early.setDirtyRange(BLOCK_PAGES * PS, PS, 1 << DIRTY_MEMORY_MIGRATION)).toThrow(DirtyRangeError);
+    const late = DirtyMemory.attach(dm.handle());
+    late.setDirtyFlag((4 * BLOCK_PAGES - 1) * PS, DIRTY_MEMORY_MIGRATION);
+    expect(dm.getDirty((4 * BLOCK_PAGES - 1) * PS, PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+  });
+
   it('an attached view shares the bits of its owner', () => {
     const dm = make(100, true);
     const view = DirtyMemory.attach(dm.handle());

@@ -208,25 +208,25 @@ export class RamList {
    * target page. Null when no block lives there.
    */
   fromHost(buffer: ArrayBufferLike, offset: number, roundOffset = false): RamHostLookup | null {
-    const tryBlock = (b: RamBlock): RamHostLookup | null => {
-      if (b.buffer !== buffer) return null;
-      let off = offset - b.hostOffset;
-      if (!(off >= 0 && off < b.maxLength)) return null;
-      if (roundOffset) off -= off % this.pageSizes.targetPageSize;
-      return { block: b, offset: off, ramAddr: b.offset + off };
-    };
-    if (this.mru !== null) {
-      const hit = tryBlock(this.mru);
-      if (hit) return hit;
-    }
-    for (const b of this.list) {
-      const hit = tryBlock(b);
-      if (hit) {
-        this.mru = b;
-        return hit;
+    let block: RamBlock | null = null;
+    const mru = this.mru;
+    if (mru !== null && mru.buffer === buffer && offset - mru.hostOffset >= 0 && offset - mru.hostOffset < mru.maxLength) {
+      block = mru;
+    } else {
+      const list = this.list;
+      for (let i = 0; i < list.length; i++) {
+        const b = list[i] as RamBlock;
+        if (b.buffer === buffer && offset - b.hostOffset >= 0 && offset - b.hostOffset < b.maxLength) {
+          block = b;
+          this.mru = b;
+          break;
+        }
       }
     }
-    return null;
+    if (block === null) return null;
+    let off = offset - block.hostOffset;
+    if (roundOffset) off -= off % this.pageSizes.targetPageSize;
+    return { block, offset: off, ramAddr: block.offset + off };
   }
 
   /**
