@@ -85,6 +85,14 @@ const RAM_KINDS: ReadonlySet<RegionKind> = new Set<RegionKind>(['ram', 'rom', 'r
 /**
  * The data plane: builds the dispatch of each published FlatView, holds the
  * device ops by region id, and is the context of every access.
+ *
+ * Threads: JavaScript objects are per thread, so each thread that runs vCPUs
+ * builds its own DataPlane over the same shared state — RAM bytes on the same
+ * SharedArrayBuffers (a RegionSource answering with views on them), the dirty
+ * bitmaps attached from the owner's handle (DirtyMemory.attach), one BigLock
+ * on a shared buffer — and publishes the FlatViews the control-plane thread
+ * sends it (plain data, structured-cloneable). Stores from any thread land in
+ * the same RAM and set the same dirty bits atomically.
  */
 export class DataPlane {
   /** Target is big-endian. */
