@@ -37,6 +37,8 @@ export interface TranslateResult {
 const EMPTY_DISPATCH: Dispatch = new DispatchClass([]);
 const EMPTY_BYTES = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY_BYTES.buffer);
+// A non-Smi start value, so the base fields hold doubles from the start (addresses above 2^30 are doubles).
+const NO_BASE = 2 ** 53;
 
 function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
   if (len <= 32) {
@@ -54,29 +56,29 @@ export class AddressSpaceAccess {
   // One-entry RAM caches in front of the dispatch, like a TLB entry: the
   // fields a RAM load or store reads come first and together (upstream
   // a676854f34, adapted). Emptied (size 0) at every publish.
-  /** First address of the cached RAM range for loads. */
-  rdStart = 0;
-  /** Size of the cached RAM range for loads (0 = nothing cached). */
-  rdSize = 0;
-  /** Index in rdBytes of rdStart. */
-  rdHost = 0;
+  /** Address of index 0 of rdBytes: a load at addr reads index addr - rdBase. */
+  rdBase = NO_BASE;
+  /** Lowest index of rdBytes the cached range covers. */
+  rdLo = 1;
+  /** One past the highest index the cached range covers (rdLo > rdHi: nothing cached). */
+  rdHi = 0;
   /** DataView over the cached RAM for loads. */
   rdView: DataView = EMPTY_VIEW;
   /** Bytes of the cached RAM for loads. */
   rdBytes: Uint8Array = EMPTY_BYTES;
-  /** First address of the cached writable RAM range. */
-  wrStart = 0;
-  /** Size of the cached writable RAM range (0 = nothing cached). */
-  wrSize = 0;
-  /** Index in wrBytes of wrStart. */
-  wrHost = 0;
+  /** Address of index 0 of wrBytes. */
+  wrBase = NO_BASE;
+  /** Lowest index of wrBytes the cached writable range covers. */
+  wrLo = 1;
+  /** One past the highest index covered (wrLo > wrHi: nothing cached). */
+  wrHi = 0;
   /** DataView over the cached writable RAM. */
   wrView: DataView = EMPTY_VIEW;
   /** Bytes of the cached writable RAM. */
   wrBytes: Uint8Array = EMPTY_BYTES;
   /** Dirty-log mask of the cached writable range (0: stores do no dirty work). */
   wrMask = 0;
-  /** ram_addr of wrStart. */
+  /** ram_addr of index 0 of wrBytes (the region's ram_addr). */
   wrRamAddr = 0;
   /** Current dispatch (replaced whole at commit; an access uses the one it started with). */
   dispatch: Dispatch = EMPTY_DISPATCH;
@@ -99,26 +101,28 @@ export class AddressSpaceAccess {
    */
   setDispatch(d: Dispatch): void {
     this.dispatch = d;
-    this.rdSize = 0;
-    this.wrSize = 0;
+    this.rdLo = 1;
+    this.rdHi = 0;
+    this.wrLo = 1;
+    this.wrHi = 0;
   }
 
   private fillRead(s: Section): void {
-    this.rdStart = s.start;
-    this.rdSize = s.end - s.start;
-    this.rdHost = s.start + s.delta;
+    this.rdBase = -s.delta;
+    this.rdLo = s.start + s.delta;
+    this.rdHi = s.end + s.delta;
     this.rdView = s.view;
     this.rdBytes = s.bytes;
   }
 
   private fillWrite(s: Section): void {
-    this.wrStart = s.start;
-    this.wrSize = s.end - s.start;
-    this.wrHost = s.start + s.delta;
+    this.wrBase = -s.delta;
+    this.wrLo = s.start + s.delta;
+    this.wrHi = s.end + s.delta;
     this.wrView = s.view;
     this.wrBytes = s.bytes;
     this.wrMask = s.dirtyLogMask;
-    this.wrRamAddr = s.start + s.ramAddrDelta;
+    this.wrRamAddr = s.ramAddrDelta - s.delta;
   }
 
   /**
@@ -149,9 +153,9 @@ export class AddressSpaceAccess {
    */
   read(addr: number, buf: Uint8Array, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     const len = buf.length;
-    const off = addr - this.rdStart;
-    if (off >= 0 && off + len <= this.rdSize) {
-      copyBytes(this.rdBytes, this.rdHost + off, buf, 0, len);
+    const off = addr - this.rdBase;
+    if (off >= this.rdLo && off + len <= this.rdHi) {
+      copyBytes(this.rdBytes, off, buf, 0, len);
       return (this.result = MEMTX_OK);
     }
     if (len === 0) return (this.result = MEMTX_OK);
@@ -209,9 +213,9 @@ export class AddressSpaceAccess {
    */
   write(addr: number, buf: Uint8Array, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     const len = buf.length;
-    const off = addr - this.wrStart;
-    if (off >= 0 && off + len <= this.wrSize) {
-      copyBytes(buf, 0, this.wrBytes, this.wrHost + off, len);
+    const off = addr - this.wrBase;
+    if (off >= this.wrLo && off + len <= this.wrHi) {
+      copyBytes(buf, 0, this.wrBytes, off, len);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, len, this.wrMask);
       return (this.result = MEMTX_OK);
     }
@@ -316,50 +320,50 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_ldub. Hot path. */
   ldub(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdStart;
-    if (off >= 0 && off + 1 <= this.rdSize) {
+    const off = addr - this.rdBase;
+    if (off >= this.rdLo && off + 1 <= this.rdHi) {
       this.result = MEMTX_OK;
-      return this.rdBytes[this.rdHost + off]!;
+      return this.rdBytes[off]!;
     }
     return this.ldMiss(addr, 1, false, attrs);
   }
 
   /** QEMU's address_space_lduw_le. Hot path. */
   lduwLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdStart;
-    if (off >= 0 && off + 2 <= this.rdSize) {
+    const off = addr - this.rdBase;
+    if (off >= this.rdLo && off + 2 <= this.rdHi) {
       this.result = MEMTX_OK;
-      return this.rdView.getUint16(this.rdHost + off, true);
+      return this.rdView.getUint16(off, true);
     }
     return this.ldMiss(addr, 2, false, attrs);
   }
 
   /** QEMU's address_space_lduw_be. Hot path. */
   lduwBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdStart;
-    if (off >= 0 && off + 2 <= this.rdSize) {
+    const off = addr - this.rdBase;
+    if (off >= this.rdLo && off + 2 <= this.rdHi) {
       this.result = MEMTX_OK;
-      return this.rdView.getUint16(this.rdHost + off, false);
+      return this.rdView.getUint16(off, false);
     }
     return this.ldMiss(addr, 2, true, attrs);
   }
 
   /** QEMU's address_space_ldl_le. Hot path. */
   ldlLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdStart;
-    if (off >= 0 && off + 4 <= this.rdSize) {
+    const off = addr - this.rdBase;
+    if (off >= this.rdLo && off + 4 <= this.rdHi) {
       this.result = MEMTX_OK;
-      return this.rdView.getUint32(this.rdHost + off, true);
+      return this.rdView.getUint32(off, true);
     }
     return this.ldMiss(addr, 4, false, attrs);
   }
 
   /** QEMU's address_space_ldl_be. Hot path. */
   ldlBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdStart;
-    if (off >= 0 && off + 4 <= this.rdSize) {
+    const off = addr - this.rdBase;
+    if (off >= this.rdLo && off + 4 <= this.rdHi) {
       this.result = MEMTX_OK;
-      return this.rdView.getUint32(this.rdHost + off, false);
+      return this.rdView.getUint32(off, false);
     }
     return this.ldMiss(addr, 4, true, attrs);
   }
@@ -376,10 +380,10 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_ldq_le (bigint value). */
   ldqLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): bigint {
-    const off = addr - this.rdStart;
-    if (off >= 0 && off + 8 <= this.rdSize) {
+    const off = addr - this.rdBase;
+    if (off >= this.rdLo && off + 8 <= this.rdHi) {
       this.result = MEMTX_OK;
-      return this.rdView.getBigUint64(this.rdHost + off, true);
+      return this.rdView.getBigUint64(off, true);
     }
     const lo = this.ldMiss(addr, 8, false, attrs);
     return joinU64(lo, mmioOut.hi);
@@ -387,10 +391,10 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_ldq_be (bigint value). */
   ldqBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): bigint {
-    const off = addr - this.rdStart;
-    if (off >= 0 && off + 8 <= this.rdSize) {
+    const off = addr - this.rdBase;
+    if (off >= this.rdLo && off + 8 <= this.rdHi) {
       this.result = MEMTX_OK;
-      return this.rdView.getBigUint64(this.rdHost + off, false);
+      return this.rdView.getBigUint64(off, false);
     }
     const lo = this.ldMiss(addr, 8, true, attrs);
     return joinU64(lo, mmioOut.hi);
@@ -427,9 +431,9 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_stb. Hot path. */
   stb(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrStart;
-    if (off >= 0 && off + 1 <= this.wrSize) {
-      this.wrBytes[this.wrHost + off] = value;
+    const off = addr - this.wrBase;
+    if (off >= this.wrLo && off + 1 <= this.wrHi) {
+      this.wrBytes[off] = value;
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 1, this.wrMask);
       this.result = MEMTX_OK;
       return;
@@ -439,9 +443,9 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_stw_le. Hot path. */
   stwLe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrStart;
-    if (off >= 0 && off + 2 <= this.wrSize) {
-      this.wrView.setUint16(this.wrHost + off, value, true);
+    const off = addr - this.wrBase;
+    if (off >= this.wrLo && off + 2 <= this.wrHi) {
+      this.wrView.setUint16(off, value, true);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 2, this.wrMask);
       this.result = MEMTX_OK;
       return;
@@ -451,9 +455,9 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_stw_be. Hot path. */
   stwBe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrStart;
-    if (off >= 0 && off + 2 <= this.wrSize) {
-      this.wrView.setUint16(this.wrHost + off, value, false);
+    const off = addr - this.wrBase;
+    if (off >= this.wrLo && off + 2 <= this.wrHi) {
+      this.wrView.setUint16(off, value, false);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 2, this.wrMask);
       this.result = MEMTX_OK;
       return;
@@ -463,9 +467,9 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_stl_le. Hot path. */
   stlLe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrStart;
-    if (off >= 0 && off + 4 <= this.wrSize) {
-      this.wrView.setUint32(this.wrHost + off, value, true);
+    const off = addr - this.wrBase;
+    if (off >= this.wrLo && off + 4 <= this.wrHi) {
+      this.wrView.setUint32(off, value, true);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 4, this.wrMask);
       this.result = MEMTX_OK;
       return;
@@ -475,9 +479,9 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_stl_be. Hot path. */
   stlBe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrStart;
-    if (off >= 0 && off + 4 <= this.wrSize) {
-      this.wrView.setUint32(this.wrHost + off, value, false);
+    const off = addr - this.wrBase;
+    if (off >= this.wrLo && off + 4 <= this.wrHi) {
+      this.wrView.setUint32(off, value, false);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 4, this.wrMask);
       this.result = MEMTX_OK;
       return;
