@@ -246,6 +246,22 @@ export class DuplicateAddressSpaceError extends MemoryTopologyError {
   }
 }
 
+/**
+ * A listener callback tried to change the topology (or register or
+ * unregister a listener) while the memory system was delivering to
+ * listeners. Record what to do and apply it after the call that caused the
+ * delivery returns.
+ */
+export class ReentrantMutationError extends MemoryTopologyError {
+  readonly kind = 'reentrant-mutation';
+  constructor(readonly attempted: string) {
+    super(
+      `${attempted} from inside a memory listener callback; listeners are called synchronously during a commit ` +
+        `and must not change the topology or the listener list — defer the change until the call returns`,
+    );
+  }
+}
+
 /** A JSON-lines event log could not be parsed; `line` is 1-based. */
 export class EventLogFormatError extends MemoryTopologyError {
   readonly kind = 'event-log-format';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { map, tap } from 'rxjs';
-import { UnknownAddressSpaceError } from '../errors.js';
+import { ReentrantMutationError, UnknownAddressSpaceError } from '../errors.js';
 import { MemorySystem } from '../topology/MemorySystem.js';
 import { DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA } from '../topology/types.js';
 import type { ListenerOp, MemoryListener, MemoryRegionSection } from './MemoryListener.js';
@@ -398,5 +398,37 @@ describe('RxJS listeners', () => {
     off();
     expect(log).toEqual(['rx:begin', 'rx:regionDel ram@0+1000', 'rx:commit']);
     expect(completed).toBe(true);
+  });
+});
+
+describe('re-entrancy', () => {
+  it('a listener that mutates the topology or the listener list during delivery gets ReentrantMutationError', () => {
+    const m = machine();
+    const errors: unknown[] = [];
+    const tryIt = (f: () => void) => {
+      try {
+        f();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
+    m.registerListener('as', {
+      regionAdd: () => tryIt(() => m.setEnabled('io', false)),
+      commit: () => tryIt(() => m.registerListener('as', {})),
+    });
+    expect(errors.length).toBe(3);
+    expect(errors.every((e) => e instanceof ReentrantMutationError)).toBe(true);
+    expect(m.region('io').enabled).toBe(true);
+    expect(m.listeners().length).toBe(1);
+  });
+
+  it('an events$ subscriber may register listeners and mutate', () => {
+    const m = machine();
+    const log: string[] = [];
+    m.events$.subscribe((e) => {
+      if (e.type === 'regionCreated' && e.id === 'late') m.registerListener('as', recorder('L', log));
+    });
+    m.createIo({ id: 'late', name: 'late', size: 1n });
+    expect(log[0]).toBe('L:begin');
   });
 });

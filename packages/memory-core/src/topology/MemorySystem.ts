@@ -8,7 +8,7 @@
  */
 import { produce } from 'immer';
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
-import { UnknownAddressSpaceError, UnknownRegionError } from '../errors.js';
+import { ReentrantMutationError, UnknownAddressSpaceError, UnknownRegionError } from '../errors.js';
 import { getFlatViewRoot } from '../flatview/flatViewRoot.js';
 import { collectRegionWindows, type RegionWindow } from '../flatview/dirtyWindows.js';
 import { patchFlatView, refreshDirtyLogMasks } from '../flatview/patch.js';
@@ -101,6 +101,8 @@ export class MemorySystem {
   private dirtyAll = false;
   private renderedFlags = { globalDirtyLog: false, tcg: false };
   private readonly incremental: boolean;
+  /** Depth of listener delivery in progress (mutations are refused meanwhile). */
+  private delivering = 0;
 
   /**
    * Every applied event, in order, emitted once it is fully applied: the
@@ -142,6 +144,18 @@ export class MemorySystem {
    * the event is invalid.
    */
   apply(event: TopologyEvent): void {
+    if (this.delivering > 0) throw new ReentrantMutationError(`applying a ${event.type} event`);
+    this.delivering++;
+    try {
+      this.applyNow(event);
+    } finally {
+      this.delivering--;
+    }
+    // outside the guard: an events$ subscriber may register listeners or mutate
+    this.subject.next(event);
+  }
+
+  private applyNow(event: TopologyEvent): void {
     const before = this.base;
     validateEvent(before, event);
     const generation = before.topologyGeneration;
@@ -186,7 +200,6 @@ export class MemorySystem {
       const all = this.registry.all();
       for (let i = all.length - 1; i >= 0; i--) all[i]?.listener.logGlobalStop?.();
     }
-    this.subject.next(event);
   }
 
   /** Which region's windows an event can change (null: none, or handled by the flags check). */
@@ -528,12 +541,26 @@ export class MemorySystem {
    * twice does nothing.
    */
   registerListener(addressSpace: string, listener: MemoryListener, priority = 0): () => void {
+    if (this.delivering > 0) throw new ReentrantMutationError('registering a memory listener');
     const view = this.views.get(addressSpace);
     if (view === undefined) throw new UnknownAddressSpaceError(addressSpace);
     const entry: RegisteredListener = { listener, priority, addressSpace };
     this.registry.add(entry);
-    replayRegistration(entry, view, this.base.globalDirtyLog);
-    return () => this.unregister(entry);
+    this.delivering++;
+    try {
+      replayRegistration(entry, view, this.base.globalDirtyLog);
+    } finally {
+      this.delivering--;
+    }
+    return () => {
+      if (this.delivering > 0) throw new ReentrantMutationError('unregistering a memory listener');
+      this.delivering++;
+      try {
+        this.unregister(entry);
+      } finally {
+        this.delivering--;
+      }
+    };
   }
 
   /**
