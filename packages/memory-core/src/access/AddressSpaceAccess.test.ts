@@ -190,3 +190,25 @@ describe('address space data path', () => {
     expect(as.ldub(DATA_PLANE_ADDRESS_LIMIT - 1)).toBe(1);
   });
 });
+
+describe('access_valid and set', () => {
+  it('accessValid: RAM always, MMIO by the device rules, holes never', () => {
+    const { plane, as } = machine();
+    plane.registerOps('uart', { endianness: 'little', valid: { maxAccessSize: 1 }, read: () => 0, write: () => undefined });
+    expect(as.accessValid(0x8000, 0x100, true)).toBe(true);
+    expect(as.accessValid(0x3000, 8, false)).toBe(true);
+    expect(as.accessValid(0x5000, 1, false)).toBe(false);
+    plane.registerOps('uart', { endianness: 'little', valid: { minAccessSize: 4, maxAccessSize: 4 }, read: () => 0 });
+    expect(as.accessValid(0x3000, 4, false)).toBe(true);
+    expect(as.accessValid(0x3000, 2, false)).toBe(false);
+  });
+
+  it('set fills RAM and reports holes', () => {
+    const { as, ram } = machine();
+    expect(as.set(0x8100, 0xab, 1000)).toBe(MEMTX_OK);
+    expect(ram.subarray(0x100, 0x100 + 1000).every((b) => b === 0xab)).toBe(true);
+    expect(ram[0x100 + 1000]).toBe(0);
+    expect(as.set(0x7ff0, 1, 0x20)).toBe(MEMTX_DECODE_ERROR);
+    expect(ram[0xf]).toBe(1);
+  });
+});

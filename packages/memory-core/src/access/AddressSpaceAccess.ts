@@ -18,7 +18,7 @@
  */
 import type { MemTxAttrs, MemTxResult } from './attrs.js';
 import { MEMTX_OK, MEMTXATTRS_UNSPECIFIED } from './attrs.js';
-import { memoryAccessSize, mmioOut } from './adjust.js';
+import { memoryAccessSize, memoryRegionAccessValid, mmioOut } from './adjust.js';
 import type { DataPlane } from './DataPlane.js';
 import type { Dispatch, Section } from './dispatch.js';
 import { Dispatch as DispatchClass } from './dispatch.js';
@@ -286,6 +286,42 @@ export class AddressSpaceAccess {
       addr += l;
     }
     return (this.result = MEMTX_OK);
+  }
+
+  /**
+   * QEMU's address_space_access_valid: would every piece of a `len`-byte
+   * access at `addr` be accepted? RAM always is; MMIO pieces (split as a
+   * buffer access would split them) are checked with the device's rules.
+   */
+  accessValid(addr: number, len: number, isWrite: boolean, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): boolean {
+    const d = this.dispatch;
+    while (len > 0) {
+      const s = d.lookup(addr);
+      let l: number;
+      if (isWrite ? s.writeDirect : s.readDirect) {
+        l = Math.min(len, s.end - addr);
+      } else {
+        const off = addr + s.delta;
+        l = memoryAccessSize(s.region.mmio, len, off);
+        if (!memoryRegionAccessValid(s.region.mmio, off, l, isWrite, attrs)) return false;
+      }
+      len -= l;
+      addr += l;
+    }
+    return true;
+  }
+
+  /** QEMU's address_space_set: writes `len` copies of `byte` at `addr` (in 512-byte pieces, as QEMU). */
+  set(addr: number, byte: number, len: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
+    const fill = new Uint8Array(Math.min(len, 512)).fill(byte);
+    let r: MemTxResult = MEMTX_OK;
+    while (len > 0) {
+      const l = Math.min(len, 512);
+      r |= this.write(addr, l === fill.length ? fill : fill.subarray(0, l), attrs);
+      len -= l;
+      addr += l;
+    }
+    return (this.result = r);
   }
 
   /** QEMU's address_space_rw. */
