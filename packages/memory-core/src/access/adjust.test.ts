@@ -251,4 +251,25 @@ describe('MMIO access size adjustment (access_with_adjusted_size)', () => {
     ]);
     expect([...buf]).toEqual([0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
   });
+
+  it('valid max 0 means any size is valid, whatever valid min says (QEMU compatibility rule)', () => {
+    const { as } = setup({ endianness: 'little', valid: { minAccessSize: 4 } });
+    as.ldub(0x1000);
+    expect(as.result).toBe(MEMTX_OK);
+  });
+
+  it('impl.unaligned lifts the alignment bound of buffer pieces: one 4-byte access at an odd offset', () => {
+    const { as, calls } = setup({ endianness: 'little', valid: { maxAccessSize: 4, unaligned: true }, impl: { unaligned: true } });
+    const buf = new Uint8Array(4);
+    expect(as.read(0x1001, buf)).toBe(MEMTX_OK);
+    expect(calls.map((c) => [c.offset, c.size])).toEqual([[1, 4]]);
+    expect([...buf]).toEqual([0x22, 0x33, 0x44, 0x55]);
+    const aligned = setup({ endianness: 'little', valid: { maxAccessSize: 4, unaligned: true } });
+    aligned.as.read(0x1001, new Uint8Array(4));
+    expect(aligned.calls.map((c) => [c.offset, c.size])).toEqual([
+      [1, 1],
+      [2, 2],
+      [4, 1],
+    ]);
+  });
 });
