@@ -113,7 +113,13 @@ export {
 } from './dirty/dirtyMemory.js';
 export type { DirtyMemoryOptions, DirtyMemoryHandle, DirtyBlockRange, DirtyClearHook } from './dirty/dirtyMemory.js';
 export { DirtyBitmapSnapshot } from './dirty/dirtyBitmapSnapshot.js';
-export { DirtyClientError, DirtyRangeError, DirtyBitmapSizeError, NoRamBlockError } from './dirty/errors.js';
+export {
+  DirtyClientError,
+  DirtyRangeError,
+  DirtyBitmapSizeError,
+  DirtyMemoryAttachedError,
+  NoRamBlockError,
+} from './dirty/errors.js';
 export { RegionDirtyLog } from './dirty/regionDirtyLog.js';
 export type { RegionRamOptions, RegionRam } from './dirty/regionDirtyLog.js';
 // end RAM blocks and dirty memory

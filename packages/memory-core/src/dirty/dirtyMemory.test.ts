@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA } from '../topology/types.js';
 import { DIRTY_CLIENTS_ALL, DIRTY_CLIENTS_NOCODE, DirtyMemory } from './dirtyMemory.js';
-import { DirtyBitmapSizeError, DirtyClientError, DirtyRangeError } from './errors.js';
+import { DirtyBitmapSizeError, DirtyClientError, DirtyMemoryAttachedError, DirtyRangeError } from './errors.js';
 import { bitmapFromLe } from './bitmap.js';
 
 const PS = 4096;
@@ -282,7 +282,7 @@ describe('DirtyMemory semantics', () => {
     expect(dm.getDirty(3 * PS, PS, DIRTY_MEMORY_CODE)).toBe(true);
     expect(dm.testAndClearDirty(3 * PS, PS, DIRTY_MEMORY_VGA)).toBe(true);
     expect(view.getDirty(3 * PS, PS, DIRTY_MEMORY_VGA)).toBe(false);
-    expect(() => view.extend(1000)).toThrow();
+    expect(() => view.extend(1000)).toThrow(DirtyMemoryAttachedError);
   });
 
   it('clear hooks see every clear with its page-aligned range and whether it found bits', () => {

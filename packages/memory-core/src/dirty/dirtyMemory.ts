@@ -8,7 +8,7 @@ import { PageSizes, type PageSizeOptions } from '../ram/pageSize.js';
 import { findNextBit, findNextZeroBit, popcount32 } from './bitmap.js';
 import { bitmapAllSetAtomic, bitmapSetAtomic, bitmapTestAndClearAtomic } from './atomicBitmap.js';
 import { DirtyBitmapSnapshot } from './dirtyBitmapSnapshot.js';
-import { DirtyBitmapSizeError, DirtyClientError, DirtyRangeError } from './errors.js';
+import { DirtyBitmapSizeError, DirtyClientError, DirtyMemoryAttachedError, DirtyRangeError } from './errors.js';
 
 /** Mask of every dirty-log client (QEMU's DIRTY_CLIENTS_ALL). */
 export const DIRTY_CLIENTS_ALL = (1 << DIRTY_MEMORY_NUM) - 1;
@@ -181,9 +181,10 @@ export class DirtyMemory {
   /**
    * Grows every client's bitmap to cover `newNumPages` pages (QEMU's
    * dirty_memory_extend). New bits are clear. Never shrinks.
+   * @throws DirtyMemoryAttachedError on a view made by `attach`
    */
   extend(newNumPages: number): void {
-    if (this.attached) throw new Error('an attached DirtyMemory cannot extend; extend the owner and attach again');
+    if (this.attached) throw new DirtyMemoryAttachedError(this.pages);
     if (newNumPages <= this.pages) return;
     const want = Math.ceil(newNumPages / this.blockPages);
     for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
@@ -303,7 +304,7 @@ export class DirtyMemory {
    * Clears the range for `client` and returns true when any page was dirty,
    * as one atomic step per bitmap word: a bit set concurrently is either
    * reported here or left set (cpu_physical_memory_test_and_clear_dirty;
-   * upstream 03eebc9e32). Calls the clear hook.
+   * upstream 03eebc9e32). Runs the clear hooks.
    * @throws DirtyClientError, DirtyRangeError
    */
   testAndClearDirty(start: number, length: number, client: number): boolean {
@@ -338,7 +339,7 @@ export class DirtyMemory {
    * Takes the client's bits over the range and clears them in the same
    * atomic step, returning them as a snapshot
    * (cpu_physical_memory_snapshot_and_clear_dirty). Bits outside the
-   * range, even in the same bitmap word, are left alone. Calls the clear hook.
+   * range, even in the same bitmap word, are left alone. Runs the clear hooks.
    * @throws DirtyClientError, DirtyRangeError
    */
   snapshotAndClearDirty(start: number, length: number, client: number): DirtyBitmapSnapshot {
@@ -392,7 +393,7 @@ export class DirtyMemory {
    * block) and returns how many pages became newly dirty in `dest`
    * (cpu_physical_memory_sync_dirty_bitmap). Each word is taken with
    * `Atomics.exchange`, so a page dirtied concurrently is either counted
-   * now or still dirty for the next sync. Calls the clear hook. Hot path.
+   * now or still dirty for the next sync. Runs the clear hooks. Hot path.
    *
    * `start` and `length` select part of the block (bytes, relative to it).
    * @throws DirtyRangeError when the part is outside the block's used length; DirtyBitmapSizeError

@@ -74,3 +74,12 @@ export class NoRamBlockError extends Error {
     super(`region "${regionId}" has no RAM block: ${detail}`);
   }
 }
+
+/** `extend` called on a DirtyMemory attached from a handle: only the owner grows the bitmaps. */
+export class DirtyMemoryAttachedError extends Error {
+  override readonly name = 'DirtyMemoryAttachedError';
+  /** @param numPages - the pages the attached view covers */
+  constructor(readonly numPages: number) {
+    super(`this DirtyMemory is attached to another thread's bitmaps (${numPages} pages); extend the owner and attach again`);
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import { DirtyMemory } from '../dirtyMemory.js';
-import { CONTROL_ARRIVED, CONTROL_GO, CONTROL_WRITES, type DirtyWriterData } from './dirtyWriterProtocol.js';
+import { CONTROL_ARRIVED, CONTROL_GO, CONTROL_ROUND, CONTROL_WRITES, type DirtyWriterData } from './dirtyWriterProtocol.js';
 
 const d = workerData as DirtyWriterData;
 const dm = DirtyMemory.attach(d.dirty);
@@ -18,8 +18,15 @@ let n = 0;
 for (let phase = 0; n < d.writes; phase++) {
   while (Atomics.load(control, CONTROL_GO) <= phase) Atomics.wait(control, CONTROL_GO, phase);
   const stop = Math.min(d.writes, n + d.phaseWrites);
+  const mid = n + (d.phaseWrites >>> 1);
   while (n < stop) {
     n++;
+    if (n === mid) {
+      // Halfway through the phase, wait for one whole sync round of the
+      // test to run, so that every phase has syncs between its writes.
+      const r0 = Atomics.load(control, CONTROL_ROUND);
+      for (let r = r0; r < r0 + 2; r = Atomics.load(control, CONTROL_ROUND)) Atomics.wait(control, CONTROL_ROUND, r, 5);
+    }
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;

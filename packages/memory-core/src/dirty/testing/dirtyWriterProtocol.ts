@@ -27,8 +27,10 @@ export interface DirtyWriterData {
 export const CONTROL_GO = 0;
 /** control[CONTROL_ARRIVED] = writers that finished the current phase. */
 export const CONTROL_ARRIVED = 1;
+/** control[CONTROL_ROUND] = sync rounds the test has started; writers wait on it mid-phase. */
+export const CONTROL_ROUND = 2;
 /** control[CONTROL_WRITES + id] = writes done by writer `id`. */
-export const CONTROL_WRITES = 2;
+export const CONTROL_WRITES = 3;
 
 /** What the bit-setter test sends to each of its two workers. */
 export interface BitSetterData {
