@@ -97,6 +97,7 @@ export {
   bitmapXor,
   bitmapAndnot,
   bitmapFromLe,
+  bitmapToLe,
 } from './dirty/bitmap.js';
 export {
   setBitAtomic,

@@ -11,6 +11,7 @@ import {
   bitmapEqual,
   bitmapFill,
   bitmapFromLe,
+  bitmapToLe,
   bitmapFull,
   bitmapNew,
   bitmapOr,
@@ -194,6 +195,21 @@ describe('bitmap against a boolean-array oracle', () => {
         // A byte-exact buffer (not a multiple of 4 bytes) works too.
         expect(toBools(bitmapFromLe(bytes.subarray(0, Math.ceil(n / 8)), n), n)).toEqual(bools);
         expect(bitmapFromLe(bytes, n).length).toBe(bitsToWords(n));
+      }),
+    );
+  });
+
+  it('bitmapToLe writes 64-bit little-endian words that bitmapFromLe reads back', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 300 }), (bools) => {
+        const n = bools.length;
+        const map = fromBools(bools);
+        map[map.length - 1] = (map[map.length - 1] as number) | 0x80000000; // junk past nbits is dropped
+        const le = bitmapToLe(map, n);
+        expect(le.byteLength).toBe(Math.ceil(n / 64) * 8);
+        bools.forEach((b, i) => expect((((le[i >>> 3] as number) >>> (i & 7)) & 1) === 1).toBe(b));
+        for (let i = n; i < le.byteLength * 8; i++) expect((((le[i >>> 3] as number) >>> (i & 7)) & 1) === 0).toBe(true);
+        expect(toBools(bitmapFromLe(le, n), n)).toEqual(bools);
       }),
     );
   });

@@ -280,3 +280,24 @@ export function bitmapFromLe(src: Uint8Array | BigUint64Array, nbits: number): U
   if (nbits & 31) out[n - 1] = (out[n - 1] as number) & lastWordMask(nbits);
   return out;
 }
+
+/**
+ * The first `nbits` bits as a little-endian bitmap of 64-bit words, the
+ * byte layout QEMU puts on the wire (bitmap_to_le, as used for the received
+ * bitmap of postcopy recovery): `8 * ceil(nbits / 64)` bytes, bits past
+ * `nbits` cleared. Endian-independent.
+ */
+export function bitmapToLe(src: Uint32Array, nbits: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(nbits / 64) * 8);
+  const n = bitsToWords(nbits);
+  for (let i = 0; i < n; i++) {
+    let v = src[i] as number;
+    if (i === n - 1 && nbits & 31) v &= lastWordMask(nbits);
+    const b = i * 4;
+    out[b] = v & 0xff;
+    out[b + 1] = (v >>> 8) & 0xff;
+    out[b + 2] = (v >>> 16) & 0xff;
+    out[b + 3] = v >>> 24;
+  }
+  return out;
+}
