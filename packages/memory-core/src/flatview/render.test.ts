@@ -199,6 +199,48 @@ describe('memory_region_get_flatview_root and FlatView sharing', () => {
     expect(m.flatView('c')).toBe(m.flatView('a'));
   });
 
+  it('address_space_init shares the existing FlatView of the same root at once, without a commit', () => {
+    const m = new MemorySystem();
+    m.createContainer({ name: 'sys', size: 0x10000n });
+    m.createIo({ name: 'io', size: 0x100n });
+    m.createIo({ name: 'io2', size: 0x100n });
+    m.addSubregion('sys', 'io', 0n);
+    m.addSubregion('sys', 'io2', 0x1000n);
+    m.createAlias({ name: 'sys-alias', target: 'sys', offset: 0n, size: 0x10000n });
+    m.createAddressSpace('a', 'sys');
+    m.createAddressSpace('b', 'sys-alias');
+    expect(m.flatView('b')).toBe(m.flatView('a'));
+    // inside a transaction QEMU hands out the view of the last commit; so do we
+    m.begin();
+    m.setEnabled('io', false);
+    m.createAddressSpace('c', 'sys');
+    expect(m.flatView('c')).toBe(m.flatView('a'));
+    expect(m.flatView('c').ranges.length).toBe(2);
+    m.commit();
+    expect(m.flatView('c').ranges.length).toBe(1);
+    expect(m.flatView('c')).toBe(m.flatView('a'));
+  });
+
+  it('QEMU quirks kept: flags and the address of regions skipped by the FlatView-root walk are not applied', () => {
+    const m = new MemorySystem();
+    m.createContainer({ name: 'holder', size: 0x10000n });
+    m.createRam({ name: 'ram', size: 0x1000n });
+    m.addSubregion('holder', 'ram', 0x4000n);
+    m.createAlias({ name: 'ro-view', target: 'ram', offset: 0n, size: 0x1000n });
+    m.setReadonly('ro-view', true);
+    m.createAddressSpace('as', 'ro-view');
+    // the root resolves to "ram", rendered at ram's own address and without the alias's readonly
+    expect(m.flatView('as').root).toBe('ram');
+    expect(lines(m.flatView('as'))).toEqual(['4000+1000 ram@0 m0']);
+    // rendered through a container, the same alias gives what memory.rst describes
+    m.createContainer({ name: 'top', size: 0x10000n });
+    m.createIo({ name: 'other', size: 0x10n });
+    m.addSubregion('top', 'ro-view', 0n);
+    m.addSubregion('top', 'other', 0x8000n);
+    m.createAddressSpace('top-as', 'top');
+    expect(lines(m.flatView('top-as'))).toEqual(['0+1000 ram@0 ro m0', '8000+10 other@0 m0']);
+  });
+
   it('a container with no enabled subregion, or a disabled root, has the empty view', () => {
     const m = new MemorySystem();
     m.createContainer({ name: 'empty', size: 0x1000n });

@@ -90,6 +90,8 @@ export class MemorySystem {
   private readonly log: TopologyEvent[] = [];
   private readonly subject = new Subject<TopologyEvent>();
   private readonly views = new Map<string, FlatView>();
+  /** QEMU's `flat_views`: the FlatView of each FlatView root, from the last commit or a later address_space_init. */
+  private flatViewsByRoot = new Map<string | null, FlatView>([[null, EMPTY_FLAT_VIEW]]);
   private readonly registry = new ListenerRegistry();
   private readonly idCounters = new Map<string, number>();
   /** Alias ids by target id (an alias never changes target), for the dirty-window walk. */
@@ -181,14 +183,21 @@ export class MemorySystem {
     } else if (event.type === 'regionDestroyed') {
       const target = before.regions[event.region]?.alias;
       if (target != null) this.aliasesOf.get(target)?.delete(event.region);
+      this.flatViewsByRoot.delete(event.region);
     }
     this.log.push(event);
 
     const after = this.base;
     if (event.type === 'addressSpaceCreated') {
-      // address_space_init renders at once, even inside a transaction
+      // address_space_init: share the FlatView of the same root if one exists
+      // (even from before an open transaction's changes, as QEMU does), else render now
       const root = getFlatViewRoot(after, event.root);
-      this.views.set(event.name, root === null ? EMPTY_FLAT_VIEW : renderFlatView(after, root));
+      let view = this.flatViewsByRoot.get(root);
+      if (view === undefined) {
+        view = renderFlatView(after, root);
+        this.flatViewsByRoot.set(root, view);
+      }
+      this.views.set(event.name, view);
     } else if (event.type === 'addressSpaceDestroyed') {
       this.views.delete(event.name);
     }
@@ -270,7 +279,7 @@ export class MemorySystem {
   /** `memory_region_transaction_commit` with an update pending: flatviews_reset, then notify. */
   private commitTopology(): void {
     const s = this.base;
-    const byRoot = new Map<string | null, FlatView>();
+    const byRoot = new Map<string | null, FlatView>([[null, EMPTY_FLAT_VIEW]]);
     const rootOf = new Map<string, string | null>();
     const oldByRoot = new Map<string | null, FlatView[]>();
     for (const name of s.addressSpaceOrder) {
@@ -289,6 +298,7 @@ export class MemorySystem {
       if (byRoot.has(physmr)) continue;
       byRoot.set(physmr, physmr === null ? EMPTY_FLAT_VIEW : this.nextView(s, physmr, oldByRoot.get(physmr) ?? []));
     }
+    this.flatViewsByRoot = byRoot;
     this.dirtyWindows.clear();
     this.dirtyIds.clear();
     this.dirtyCount = 0;
