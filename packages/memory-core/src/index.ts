@@ -133,6 +133,7 @@ export { MmioOps, UNASSIGNED_OPS } from './access/ops.js';
 export { memoryRegionAccessValid, memoryAccessSize, dispatchRead, dispatchWrite, mmioOut } from './access/adjust.js';
 export { RegionHandle } from './access/region.js';
 export { Section, Dispatch, buildDispatch, UNASSIGNED_SECTION, DATA_PLANE_ADDRESS_LIMIT } from './access/dispatch.js';
+export type { ReadonlyWrites } from './access/dispatch.js';
 export type { DirtyMemorySink, CodeInvalidateHook } from './access/dirty.js';
 export { invalidateAndSetDirty } from './access/dirty.js';
 export { DataPlane, BounceBuffer } from './access/DataPlane.js';

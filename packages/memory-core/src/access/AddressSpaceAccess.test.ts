@@ -212,3 +212,43 @@ describe('access_valid and set', () => {
     expect(ram[0xf]).toBe(1);
   });
 });
+
+describe("readonlyWrites: 'physmem' (QEMU 7.2 address_space_write rules)", () => {
+  it('ROM writes are refused with a decode error; a readonly alias of RAM is written through', () => {
+    const src = new HandRegionSource();
+    const ram = src.addRam('ram', 0x1000);
+    const rom = src.addRam('rom', 0x1000, 'rom');
+    const plane = new DataPlane(src, { readonlyWrites: 'physmem' });
+    const as = plane.createAddressSpace('m');
+    plane.publish(
+      as,
+      flatView([flatRange('rom', 0, 0x1000, { readonly: true }), flatRange('ram', 0x1000, 0x1000, { readonly: true })]),
+    );
+    as.stlLe(0x10, 1);
+    expect(as.result).toBe(MEMTX_DECODE_ERROR);
+    expect(as.write(0x20, new Uint8Array([1, 2]))).toBe(MEMTX_DECODE_ERROR);
+    expect(rom[0x10]).toBe(0);
+    expect(rom[0x20]).toBe(0);
+    expect(as.ldub(0x10)).toBe(0);
+    as.stlLe(0x1010, 0x04030201);
+    expect(as.result).toBe(MEMTX_OK);
+    expect([...ram.subarray(0x10, 0x14)]).toEqual([1, 2, 3, 4]);
+    expect(plane.readonlyWrites).toBe('physmem');
+  });
+
+  it('a RAM region that is itself readonly refuses writes like ROM', () => {
+    const src = new HandRegionSource();
+    src.addRam('ram', 0x1000);
+    const plane = new DataPlane(
+      {
+        region: (id) => ({ ...src.region(id)!, readonly: true }),
+        ram: (id) => src.ram(id),
+      },
+      { readonlyWrites: 'physmem' },
+    );
+    const as = plane.createAddressSpace('m');
+    plane.publish(as, flatView([flatRange('ram', 0, 0x1000, { readonly: true })]));
+    as.stb(0, 1);
+    expect(as.result).toBe(MEMTX_DECODE_ERROR);
+  });
+});

@@ -11,7 +11,8 @@
  * stores take and return bigints (the only bigint on the data path).
  *
  * Writes to ROM and to readonly aliases of RAM are dropped with MEMTX_OK, as a
- * CPU store is in QEMU (TLB_DISCARD_WRITE). An ld/st that runs past the end of
+ * CPU store is in QEMU (TLB_DISCARD_WRITE); DataPlaneOptions.readonlyWrites
+ * = 'physmem' selects QEMU's DMA rules instead (see ReadonlyWrites). An ld/st that runs past the end of
  * a RAM range is dispatched to the RAM region's (unassigned) ops and gets
  * MEMTX_DECODE_ERROR and 0, as QEMU's memory_ldst does; buffer accesses split
  * at range ends instead.

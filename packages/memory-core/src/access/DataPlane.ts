@@ -9,7 +9,7 @@ import { dispatchRead, dispatchWrite } from './adjust.js';
 import type { BigLock } from './bigLock.js';
 import type { CodeInvalidateHook, DirtyMemorySink } from './dirty.js';
 import { invalidateAndSetDirty } from './dirty.js';
-import type { Dispatch } from './dispatch.js';
+import type { Dispatch, ReadonlyWrites } from './dispatch.js';
 import { buildDispatch } from './dispatch.js';
 import { UnresolvedRegionError } from './errors.js';
 import type { MemoryRegionOps } from './ops.js';
@@ -31,6 +31,8 @@ export interface RegionInfo {
   readonly id: string;
   readonly name: string;
   readonly kind: RegionKind;
+  /** The region's own readonly flag (mr->readonly; ROM starts readonly). Default false. */
+  readonly readonly?: boolean;
 }
 
 /**
@@ -54,6 +56,8 @@ export interface DataPlaneOptions {
   readonly bigLock?: BigLock | null;
   /** Target page size: the largest MMIO bounce buffer (default 4096). */
   readonly pageSize?: number;
+  /** Writes to ROM and readonly ranges: dropped with MEMTX_OK (`discard`, default) or QEMU's DMA rules (`physmem`). */
+  readonly readonlyWrites?: ReadonlyWrites;
 }
 
 /** Options of {@link DataPlane.registerOps}. */
@@ -105,6 +109,8 @@ export class DataPlane {
   readonly bigLock: BigLock | null;
   /** Target page size. */
   readonly pageSize: number;
+  /** How writes to ROM and readonly ranges behave. */
+  readonly readonlyWrites: ReadonlyWrites;
   /** The DMA bounce buffer. */
   readonly bounce = new BounceBuffer();
 
@@ -120,6 +126,7 @@ export class DataPlane {
     this.dirty = options.dirty ?? null;
     this.bigLock = options.bigLock ?? null;
     this.pageSize = options.pageSize ?? 4096;
+    this.readonlyWrites = options.readonlyWrites ?? 'discard';
   }
 
   /** Replaces the dirty sink (null: nothing is marked). */
@@ -204,7 +211,7 @@ export class DataPlane {
     let d = this.dispatchCache.get(view);
     if (d === undefined) {
       for (const fr of view.ranges) this.refresh(fr.region, fr.dirtyLogMask);
-      d = buildDispatch(view, (id) => this.handle(id));
+      d = buildDispatch(view, (id) => this.handle(id), this.readonlyWrites);
       this.dispatchCache.set(view, d);
     }
     as.setDispatch(d);
@@ -216,6 +223,7 @@ export class DataPlane {
     if (info === undefined) throw new UnresolvedRegionError(id, 'the region source does not know it');
     h.kind = info.kind;
     h.name = info.name;
+    h.readonly = info.readonly ?? info.kind === 'rom';
     h.dirtyLogMask = dirtyLogMask;
     if (RAM_KINDS.has(info.kind)) {
       const ram = this.source.ram(id);

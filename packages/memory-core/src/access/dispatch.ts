@@ -16,11 +16,22 @@
  * Addresses are safe integers: ranges starting at or beyond 2^53 are ignored,
  * ranges reaching past 2^53 are clipped there, so addresses ≥ 2^53 read as
  * unassigned on the data plane (the control plane keeps exact bigints).
+ * A range whose offset in its region would pass 2^53 is ignored too.
  */
 import type { FlatRange, FlatView } from '../topology/types.js';
 import type { MmioOps } from './ops.js';
 import { UNASSIGNED_OPS } from './ops.js';
 import { RegionHandle } from './region.js';
+
+/**
+ * What happens to writes that reach ROM or a readonly range:
+ * - `discard` (default): dropped with MEMTX_OK, as a CPU store is in QEMU
+ *   (the TLB's TLB_DISCARD_WRITE, for ROM and readonly aliases alike).
+ * - `physmem`: as QEMU 7.2's address_space_write does for DMA: a ROM region is
+ *   not direct for writes and its (unassigned) ops refuse them, so MEMTX_DECODE_ERROR;
+ *   a readonly alias of writable RAM is not checked at all, so the RAM is written.
+ */
+export type ReadonlyWrites = 'discard' | 'physmem';
 
 /** 2^53: the first address the data plane cannot represent exactly. */
 export const DATA_PLANE_ADDRESS_LIMIT = 2 ** 53;
@@ -61,8 +72,15 @@ export class Section {
   /** ROM device in romd mode. */
   readonly romdMode: boolean;
 
-  /** Builds a section; `region === null` makes the unassigned section. */
-  constructor(start: number, end: number, offsetInRegion: number, region: RegionHandle, fr: FlatRange | null) {
+  /** Builds a section; `fr === null` makes the unassigned section. */
+  constructor(
+    start: number,
+    end: number,
+    offsetInRegion: number,
+    region: RegionHandle,
+    fr: FlatRange | null,
+    readonlyWrites: ReadonlyWrites = 'discard',
+  ) {
     this.start = start;
     this.end = end;
     this.delta = offsetInRegion - start;
@@ -72,8 +90,14 @@ export class Section {
     const romd = fr !== null && region.kind === 'romDevice' && fr.romdMode;
     this.readDirect = ram && (region.kind !== 'romDevice' || romd);
     const readonly = fr !== null && (fr.readonly || region.kind === 'rom');
-    this.writeDirect = ram && region.kind !== 'romDevice' && !readonly;
-    this.writeDiscard = ram && region.kind !== 'romDevice' && readonly;
+    if (readonlyWrites === 'discard') {
+      this.writeDirect = ram && region.kind !== 'romDevice' && !readonly;
+      this.writeDiscard = ram && region.kind !== 'romDevice' && readonly;
+    } else {
+      // physmem: only the region's own readonly flag (ROM) counts, and it makes writes go to its ops.
+      this.writeDirect = ram && region.kind === 'ram' && !region.readonly;
+      this.writeDiscard = false;
+    }
     this.dirtyLogMask = fr !== null ? fr.dirtyLogMask : 0;
     this.ramAddrDelta = ram ? region.ramAddr + this.delta : 0;
     this.region = region;
@@ -151,7 +175,11 @@ export class Dispatch {
  * Builds the dispatch of `view`: one section per range, with `handle(id)`
  * giving each range's region. Ranges are clipped to 2^53 (see the module doc).
  */
-export function buildDispatch(view: FlatView, handle: (regionId: string) => RegionHandle): Dispatch {
+export function buildDispatch(
+  view: FlatView,
+  handle: (regionId: string) => RegionHandle,
+  readonlyWrites: ReadonlyWrites = 'discard',
+): Dispatch {
   const sorted = [...view.ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   const sections: Section[] = [];
   for (const fr of sorted) {
@@ -159,7 +187,7 @@ export function buildDispatch(view: FlatView, handle: (regionId: string) => Regi
     let endBig = fr.start + fr.size;
     if (endBig > LIMIT_BIG) endBig = LIMIT_BIG;
     if (fr.offsetInRegion + (endBig - fr.start) > LIMIT_BIG) continue;
-    sections.push(new Section(Number(fr.start), Number(endBig), Number(fr.offsetInRegion), handle(fr.region), fr));
+    sections.push(new Section(Number(fr.start), Number(endBig), Number(fr.offsetInRegion), handle(fr.region), fr, readonlyWrites));
   }
   return new Dispatch(sections);
 }

@@ -33,6 +33,8 @@ export class RegionHandle {
   owner: Owner | null = null;
   /** How the region was created. */
   kind: RegionKind = 'io';
+  /** The region's own readonly flag (mr->readonly), as opposed to a range's inherited one. */
+  readonly = false;
   /** Region name (for messages). */
   name: string;
 
