@@ -11,11 +11,15 @@
  * stores take and return bigints (the only bigint on the data path).
  *
  * Writes to ROM and to readonly aliases of RAM are dropped with MEMTX_OK, as a
- * CPU store is in QEMU (TLB_DISCARD_WRITE); DataPlaneOptions.readonlyWrites
- * = 'physmem' selects QEMU's DMA rules instead (see ReadonlyWrites). An ld/st that runs past the end of
- * a RAM range is dispatched to the RAM region's (unassigned) ops and gets
- * MEMTX_DECODE_ERROR and 0, as QEMU's memory_ldst does; buffer accesses split
- * at range ends instead.
+ * CPU store is in QEMU (TLB_DISCARD_WRITE); DataPlaneOptions.readonlyWrites =
+ * 'physmem' selects QEMU's DMA rules instead (see ReadonlyWrites). An ld/st
+ * that runs past the end of a RAM range is dispatched to the RAM region's
+ * (unassigned) ops and gets MEMTX_DECODE_ERROR and 0, as QEMU's memory_ldst
+ * does; buffer accesses split at range ends instead.
+ *
+ * In front of the dispatch sit two one-entry caches (the last RAM range read,
+ * the last writable RAM range written), so a run of RAM accesses costs a
+ * subtraction and two comparisons before the typed-array access.
  */
 import type { MemTxAttrs, MemTxResult } from './attrs.js';
 import { MEMTX_OK, MEMTXATTRS_UNSPECIFIED } from './attrs.js';
@@ -56,7 +60,7 @@ function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: num
 export class AddressSpaceAccess {
   // One-entry RAM caches in front of the dispatch, like a TLB entry: the
   // fields a RAM load or store reads come first and together (upstream
-  // a676854f34, adapted). Emptied (size 0) at every publish.
+  // a676854f34, adapted). Emptied (lo > hi) at every publish.
   /** Address of index 0 of rdBytes: a load at addr reads index addr - rdBase. */
   rdBase = NO_BASE;
   /** Lowest index of rdBytes the cached range covers. */
