@@ -179,7 +179,8 @@ type Mutation =
   | { op: 'global'; on: boolean }
   | { op: 'del'; pick: number }
   | { op: 'begin' }
-  | { op: 'commit' };
+  | { op: 'commit' }
+  | { op: 'space'; pick: number };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('enable' as const), pick: fc.nat(), on: fc.boolean() }),
@@ -192,6 +193,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ op: fc.constant('del' as const), pick: fc.nat() }),
   fc.constant({ op: 'begin' as const }),
   fc.constant({ op: 'commit' as const }),
+  fc.record({ op: fc.constant('space' as const), pick: fc.nat() }),
 );
 
 /** Applies a mutation; invalid ones (typed errors) are skipped. */
@@ -232,6 +234,9 @@ function mutate(m: MemorySystem, mu: Mutation): void {
         break;
       case 'commit':
         m.commit();
+        break;
+      case 'space':
+        m.createAddressSpace(`space${m.addressSpaceNames().length}`, id);
         break;
     }
   } catch (e) {
@@ -429,7 +434,7 @@ describe('incremental rendering', () => {
         fc.array(mutation, { maxLength: 20 }),
         fc.boolean(),
         (specs, mutations, tcg) => {
-          const run = (incrementalRender: boolean): { log: string[]; views: FlatView[] } => {
+          const run = (incrementalRender: boolean): { log: string[]; views: FlatView[]; final: FlatView[] } => {
             const m = new MemorySystem({ incrementalRender });
             const log: string[] = [];
             const built = build(specs, tcg);
@@ -446,12 +451,19 @@ describe('incremental rendering', () => {
               mutate(m, mu);
               views.push(m.flatView('as'), m.flatView('whole-as'), m.flatView('part-as'));
             }
-            return { log, views };
+            while (m.state.transactionDepth > 0) m.commit();
+            // some changes set no update pending (QEMU renders them at the next commit): force one
+            if (m.state.globalDirtyLog) m.globalDirtyLogStop();
+            else m.globalDirtyLogStart();
+            const final = m.addressSpaceNames().map((n) => m.flatView(n));
+            for (const v of final) expect(v.ranges).toEqual(renderFlatView(m.state, v.root).ranges);
+            return { log, views, final };
           };
           const inc = run(true);
           const full = run(false);
           expect(inc.log).toEqual(full.log);
           expect(inc.views).toEqual(full.views);
+          expect(inc.final).toEqual(full.final);
         },
       ),
       { numRuns: 300 },

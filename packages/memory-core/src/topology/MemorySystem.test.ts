@@ -120,4 +120,19 @@ describe('MemorySystem', () => {
     m.commit();
     expect(calls).toEqual(['add a', 'add b', 'nop b']);
   });
+
+  it('a view rendered inside a transaction gets its dirty-log masks refreshed even if the flags end where they began', () => {
+    for (const incrementalRender of [true, false]) {
+      const m = new MemorySystem({ incrementalRender });
+      m.createRam({ name: 'ram', size: 0x100n });
+      m.createIo({ name: 'io', size: 0x100n });
+      m.begin();
+      m.globalDirtyLogStart();
+      m.createAddressSpace('as', 'ram');
+      expect(m.flatView('as').ranges[0]?.dirtyLogMask).not.toBe(0);
+      m.globalDirtyLogStop();
+      m.commit();
+      expect(m.flatView('as').ranges[0]?.dirtyLogMask).toBe(0);
+    }
+  });
 });

@@ -1,10 +1,10 @@
 /**
  * `MemorySystem`: the imperative facade over the event-sourced topology, the
  * one object other packages hold. Each call builds an event, validates it,
- * reduces it with Immer, publishes it on `events$`, and, at the outermost
- * commit, renders the FlatViews and delivers the listener operations
- * synchronously — QEMU's memory API with `memory_region_*` calls turned into
- * methods.
+ * reduces it with Immer, appends it to the log, at the outermost commit
+ * renders the FlatViews and delivers the listener operations synchronously,
+ * and finally publishes the event on `events$` — QEMU's memory API with
+ * `memory_region_*` calls turned into methods.
  */
 import { produce } from 'immer';
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
@@ -82,8 +82,8 @@ export interface MemorySystemOptions {
 /**
  * QEMU's memory API over an event-sourced topology. Not thread-safe (it is
  * the control plane: QEMU holds the BQL here). Listener callbacks run
- * synchronously inside the call that caused them and must not mutate the
- * topology.
+ * synchronously inside the call that caused them; changing the topology or
+ * the listener list from inside one throws {@link ReentrantMutationError}.
  */
 export class MemorySystem {
   private base: TopologyState = initialTopologyState;
@@ -101,7 +101,8 @@ export class MemorySystem {
   private readonly dirtyIds = new Set<string>();
   private dirtyCount = 0;
   private dirtyAll = false;
-  private renderedFlags = { globalDirtyLog: false, tcg: false };
+  /** Global dirty logging or TCG was switched since the last commit: masks must be recomputed. */
+  private flagsTouched = false;
   private readonly incremental: boolean;
   /** Depth of listener delivery in progress (mutations are refused meanwhile). */
   private delivering = 0;
@@ -169,6 +170,9 @@ export class MemorySystem {
       for (const entry of [...this.registry.of(event.name)]) this.unregister(entry);
     }
 
+    if (event.type === 'globalDirtyLogStarted' || event.type === 'globalDirtyLogStopped' || event.type === 'tcgSet') {
+      this.flagsTouched = true;
+    }
     const touched = MemorySystem.touchedRegion(event);
     if (touched !== null) this.recordWindows(before, touched);
     this.base = produce(this.base, (d) => applyEventToDraft(d, event));
@@ -269,8 +273,7 @@ export class MemorySystem {
     if (!this.incremental || this.dirtyAll || old === undefined || this.dirtyIds.has(physmr)) {
       return renderFlatView(s, physmr);
     }
-    const flagsChanged = s.globalDirtyLog !== this.renderedFlags.globalDirtyLog || s.tcg !== this.renderedFlags.tcg;
-    const base = flagsChanged ? refreshDirtyLogMasks(s, old) : old;
+    const base = this.flagsTouched ? refreshDirtyLogMasks(s, old) : old;
     const shift = regionLookup(s.regions)(physmr)?.addr ?? 0n;
     const windows = (this.dirtyWindows.get(physmr) ?? []).map(([lo, hi]) => [lo + shift, hi + shift] as const);
     return patchFlatView(s, base, windows);
@@ -303,7 +306,7 @@ export class MemorySystem {
     this.dirtyIds.clear();
     this.dirtyCount = 0;
     this.dirtyAll = false;
-    this.renderedFlags = { globalDirtyLog: s.globalDirtyLog, tcg: s.tcg };
+    this.flagsTouched = false;
 
     const all = this.registry.all();
     for (const e of all) e.listener.begin?.();
