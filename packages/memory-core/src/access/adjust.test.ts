@@ -272,4 +272,33 @@ describe('MMIO access size adjustment (access_with_adjusted_size)', () => {
       [4, 1],
     ]);
   });
+
+  it('a device callback that itself accesses memory does not disturb the outer access (value halves, result)', () => {
+    const src = new HandRegionSource();
+    src.addIo('outer');
+    src.addIo('inner');
+    const plane = new DataPlane(src);
+    const as = plane.createAddressSpace('m');
+    plane.registerOps('inner', {
+      endianness: 'little',
+      valid: { maxAccessSize: 8 },
+      readWithAttrs: (_o, _s, _a, out) => {
+        out.value = 0xdead;
+        return MEMTX_ERROR;
+      },
+    });
+    plane.registerOps('outer', {
+      endianness: 'little',
+      valid: { maxAccessSize: 8 },
+      read: (o) => {
+        // nested 8-byte read of a failing device: sets the shared outputs to its own values
+        as.ldqLe(0x2000);
+        expect(as.result).toBe(MEMTX_ERROR);
+        return o === 0 ? 0x11111111 : 0x22222222;
+      },
+    });
+    plane.publish(as, flatView([flatRange('outer', 0x1000, 0x100), flatRange('inner', 0x2000, 0x100)]));
+    expect(as.ldqLe(0x1000)).toBe(0x2222222211111111n);
+    expect(as.result).toBe(MEMTX_OK);
+  });
 });
