@@ -19,7 +19,9 @@ const CONTENDED = 2;
 /**
  * A mutex in shared memory (futex-style, three states), reentrant within one
  * thread. Create it in one thread and pass `buffer` to the others
- * (`new BigLock(buffer)`).
+ * (`new BigLock(buffer)`). Waiting uses Atomics.wait, which browsers forbid
+ * on their main thread: there, run vCPUs in workers or give the DataPlane no
+ * lock.
  */
 export class BigLock {
   /** The shared cell; give it to workers. */
