@@ -252,3 +252,30 @@ describe("readonlyWrites: 'physmem' (QEMU 7.2 address_space_write rules)", () =>
     expect(as.result).toBe(MEMTX_DECODE_ERROR);
   });
 });
+
+describe('publication is atomic per access', () => {
+  it('an access that started on the old dispatch finishes on it, even if a device callback publishes a new one', () => {
+    const src = new HandRegionSource();
+    const ram = src.addRam('ram', 0x100);
+    src.addIo('dev');
+    const plane = new DataPlane(src);
+    const as = plane.createAddressSpace('m');
+    const old = flatView([flatRange('dev', 0, 0x10), flatRange('ram', 0x10, 0x100)]);
+    plane.registerOps('dev', {
+      endianness: 'little',
+      valid: { maxAccessSize: 1 },
+      read: () => {
+        plane.publish(as, flatView([])); // hot-unplug everything mid-access
+        return 0x99;
+      },
+    });
+    plane.publish(as, old);
+    ram[0] = 0x42;
+    const buf = new Uint8Array(2);
+    expect(as.read(0x0f, buf)).toBe(MEMTX_OK);
+    expect([...buf]).toEqual([0x99, 0x42]);
+    // the next access sees the new, empty topology
+    expect(as.ldub(0x10)).toBe(0);
+    expect(as.result).toBe(MEMTX_DECODE_ERROR);
+  });
+});
