@@ -724,6 +724,11 @@ export class Cpu implements ClintCpu {
     const ok = this.bus.ioWrite(pa, size, value);
     this.ioK = 0;
     if (!ok) this.raise(Cause.STORE_ACCESS, va, k);
+    if (this.stopReason === 'exit' && k >= 0 && this.curTb !== null) {
+      // The finisher ends the run at this store, as QEMU's exit() does mid-block.
+      this.restore(k + 1);
+      throw EXIT_TB;
+    }
   }
 
   // ---- memory access: fast paths used by the interpreter (translated code inlines them) ----

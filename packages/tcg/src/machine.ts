@@ -118,6 +118,8 @@ export class VirtMachine {
     if (cpu.stopReason !== 'exit') cpu.stopReason = 'none';
     cpu.budgetAt = cpu.instret + maxInsns;
     cpu.eventAt = 0;
+    // A trap storm (e.g. mtvec on an unmapped page) retires nothing; bound it too.
+    let traps = 0;
     for (;;) {
       if (cpu.instret >= cpu.eventAt) {
         if (cpu.stopReason !== 'none') break;
@@ -137,8 +139,13 @@ export class VirtMachine {
         this.engine.runUntilEvent();
       } catch (e) {
         cpu.curTb = null;
-        if (e === GUEST_TRAP) cpu.takeException();
-        else if (e !== EXIT_TB) throw e;
+        if (e === GUEST_TRAP) {
+          cpu.takeException();
+          if (++traps > maxInsns) {
+            cpu.stopReason = 'budget';
+            break;
+          }
+        } else if (e !== EXIT_TB) throw e;
       }
     }
     return { reason: cpu.stopReason, exitStatus: cpu.exitStatus, instret: cpu.instret };
