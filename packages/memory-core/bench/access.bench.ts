@@ -6,6 +6,8 @@
 import type { BenchCase } from '../../../tools/bench/harness.js';
 import { record, timeMs } from '../../../tools/bench/harness.js';
 import { MemoryRegionCache } from '../src/access/cache.js';
+import { DirtyMemory } from '../src/dirty/dirtyMemory.js';
+import { DIRTY_MEMORY_MIGRATION } from '../src/topology/types.js';
 import { DataPlane } from '../src/access/DataPlane.js';
 import { flatRange, flatView, HandRegionSource } from '../src/access/internal/handTopology.js';
 import type { MemoryRegionOps } from '../src/access/ops.js';
@@ -14,13 +16,13 @@ const RAM_BASE = 0x8000_0000;
 const RAM_SIZE = 1 << 20;
 const OPS = 1 << 16;
 
-/** A virt-like machine: ROM, a few devices, RAM at 0x8000_0000 (9 ranges). */
-function machine() {
+/** A virt-like machine: ROM, a few devices, RAM at 0x8000_0000 (9 ranges); RAM logged for `ramMask` into `dirty`. */
+function machine(ramMask = 0, dirty: DirtyMemory | null = null) {
   const src = new HandRegionSource();
   const ram = src.addRam('ram', RAM_SIZE);
   src.addRam('mrom', 0x1000, 'rom');
   const ranges = [flatRange('mrom', 0x1000, 0x1000, { readonly: true })];
-  const plane = new DataPlane(src);
+  const plane = new DataPlane(src, { dirty });
   let reg = 0;
   const uart: MemoryRegionOps = {
     endianness: 'little',
@@ -34,7 +36,7 @@ function machine() {
     plane.registerOps(`dev${i}`, uart);
     ranges.push(flatRange(`dev${i}`, 0x1000_0000 + i * 0x1000, 0x100));
   }
-  ranges.push(flatRange('ram', RAM_BASE, RAM_SIZE));
+  ranges.push(flatRange('ram', RAM_BASE, RAM_SIZE, { dirtyLogMask: ramMask }));
   const as = plane.createAddressSpace('memory');
   plane.publish(as, flatView(ranges));
   const view = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
@@ -138,6 +140,31 @@ const cases: BenchCase[] = [
         baseline: 'DataView.setUint32',
         baselineValue: rate(base),
         note: 'no dirty-log client (mask 0)',
+      });
+    },
+  },
+  {
+    id: 'access/st32-seq-logged',
+    async run() {
+      const dm = new DirtyMemory();
+      dm.extend(0x1000);
+      const { as, view } = machine(1 << DIRTY_MEMORY_MIGRATION, dm);
+      const [ours, base] = await pair(
+        'stlLe seq logged',
+        () => {
+          for (let i = 0; i < OPS; i++) as.stlLe(RAM_BASE + i * 4, i);
+        },
+        () => {
+          for (let i = 0; i < OPS; i++) view.setUint32(i * 4, i, true);
+        },
+      );
+      return record({
+        id: 'access/st32-seq-logged',
+        value: rate(ours),
+        unit: 'ops/s',
+        baseline: 'DataView.setUint32',
+        baselineValue: rate(base),
+        note: 'MIGRATION logging on: every store goes through DirtyMemory (pages already dirty)',
       });
     },
   },
