@@ -135,12 +135,16 @@ export function deliverTopologyOps(
  * {@link deliverTopologyOps} of `diffFlatViews(oldView, newView)` but
  * without building the operation list (a commit of a large view is mostly
  * region_nop). A log_start and log_stop of one range share its section.
+ * With `sections` (one cache per address space), a FlatRange object kept
+ * from one commit to the next is handed the same frozen section again
+ * instead of a new one.
  */
 export function deliverFlatViewDiff(
   listeners: readonly RegisteredListener[],
   addressSpace: string,
   oldView: FlatView,
   newView: FlatView,
+  sections?: WeakMap<FlatRange, MemoryRegionSection>,
 ): void {
   if (listeners.length === 0) return;
   let lastRange: FlatRange | null = null;
@@ -148,7 +152,12 @@ export function deliverFlatViewDiff(
   visitFlatViewDiff(oldView, newView, (kind, range, oldMask, newMask) => {
     if (range !== lastRange || lastSection === null) {
       lastRange = range;
-      lastSection = sectionFromFlatRange(addressSpace, range);
+      let section = sections?.get(range);
+      if (section === undefined) {
+        section = Object.freeze(sectionFromFlatRange(addressSpace, range));
+        sections?.set(range, section);
+      }
+      lastSection = section;
     }
     deliverOne(listeners, lastSection, kind, oldMask, newMask);
   });

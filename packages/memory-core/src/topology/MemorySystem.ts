@@ -21,14 +21,14 @@ import {
   sectionFromFlatRange,
   type RegisteredListener,
 } from '../listener/ListenerRegistry.js';
-import type { ListenerOp, MemoryListener } from '../listener/MemoryListener.js';
+import type { ListenerOp, MemoryListener, MemoryRegionSection } from '../listener/MemoryListener.js';
 import { listenOperator, memoryOps$ } from '../listener/rx.js';
 import { dirtyLogMaskOf } from './dirtyLogMask.js';
 import type { RegionCreatedEvent, TopologyEvent } from './events.js';
 import { applyEventToDraft, normaliseSize } from './reduce.js';
 import { regionLookup } from './regionTable.js';
 import { initialTopologyState, type TopologyState } from './state.js';
-import { DIRTY_MEMORY_VGA, type FlatView, type RegionKind, type RegionState } from './types.js';
+import { DIRTY_MEMORY_VGA, type FlatRange, type FlatView, type RegionKind, type RegionState } from './types.js';
 import { validateEvent } from './validate.js';
 
 /** Above this many dirty windows per commit, render every view in full instead. */
@@ -90,6 +90,8 @@ export class MemorySystem {
   private readonly log: TopologyEvent[] = [];
   private readonly subject = new Subject<TopologyEvent>();
   private readonly views = new Map<string, FlatView>();
+  /** Per address space: the section handed out for each FlatRange object (ranges survive commits unchanged). */
+  private readonly sectionCaches = new Map<string, WeakMap<FlatRange, MemoryRegionSection>>();
   /** QEMU's `flat_views`: the FlatView of each FlatView root, from the last commit or a later address_space_init. */
   private flatViewsByRoot = new Map<string | null, FlatView>([[null, EMPTY_FLAT_VIEW]]);
   private readonly registry = new ListenerRegistry();
@@ -204,6 +206,7 @@ export class MemorySystem {
       this.views.set(event.name, view);
     } else if (event.type === 'addressSpaceDestroyed') {
       this.views.delete(event.name);
+      this.sectionCaches.delete(event.name);
     }
     if (event.type === 'globalDirtyLogStarted' && !wasLogging) {
       for (const e of this.registry.all()) e.listener.logGlobalStart?.();
@@ -316,7 +319,12 @@ export class MemorySystem {
       if (oldView === newView) continue;
       try {
         const listeners = this.registry.of(name);
-        deliverFlatViewDiff(listeners, name, oldView, newView);
+        let cache = this.sectionCaches.get(name);
+        if (cache === undefined) {
+          cache = new WeakMap();
+          this.sectionCaches.set(name, cache);
+        }
+        deliverFlatViewDiff(listeners, name, oldView, newView, cache);
       } finally {
         this.views.set(name, newView);
       }
