@@ -1,12 +1,14 @@
 import type { InsnStartData } from './cpu.js';
 
 /**
- * Exit indices a translated block returns (QEMU's TB_EXIT_* generic indices, upstream
- * 9e0dc48c9f): 0 and 1 are the two goto_tb slots that may be chained directly to the
- * next block; NOCHAIN means the target was computed (jalr, mret) or is on another page;
- * REQUESTED means the run loop must look at interrupts and stop requests first.
+ * Exit indices a translated block returns (QEMU's generic TB_EXIT_* indices, upstream
+ * 9e0dc48c9f). A non-negative value is a direct-jump slot: the exit's target is known
+ * and on the block's page, so the run loop may chain it (tb_add_jump into `jmp[slot]`).
+ * memvisor blocks continue past not-taken branches, so a block may have more than the
+ * two slots QEMU's have. NOCHAIN: the target was computed (jalr, mret) or lies on another
+ * page. REQUESTED: the loop must look at interrupts and stop requests first.
  */
-export const TbExit = { IDX0: 0, IDX1: 1, NOCHAIN: 2, REQUESTED: 3 } as const;
+export const TbExit = { IDX0: 0, IDX1: 1, NOCHAIN: -1, REQUESTED: -2 } as const;
 
 /** A translated block's compiled body: returns a {@link TbExit} index. */
 export type TbFunction = () => number;
@@ -16,12 +18,11 @@ export type TbFunction = () => number;
  * `flags` (privilege and data mmu index), compiled to one JavaScript function.
  */
 export class TranslationBlock implements InsnStartData {
-  /** Direct jump targets for exits 0 and 1, set when chained (tb_add_jump). */
-  jmp0: TranslationBlock | null = null;
-  jmp1: TranslationBlock | null = null;
+  /** Direct jump targets, one per exit slot, set when chained (tb_add_jump). */
+  readonly jmp: (TranslationBlock | null)[];
   /** Cleared when the block is invalidated (its page was written, or a flush). */
   valid = true;
-  fn: TbFunction = () => 3;
+  fn: TbFunction = () => TbExit.REQUESTED;
 
   constructor(
     readonly pc: number,
@@ -35,5 +36,9 @@ export class TranslationBlock implements InsnStartData {
     readonly ramPage: number,
     /** Generated JavaScript, kept for `--trace`. */
     readonly source: string,
-  ) {}
+    /** Number of direct-jump exit slots. */
+    slots: number,
+  ) {
+    this.jmp = new Array<TranslationBlock | null>(slots).fill(null);
+  }
 }

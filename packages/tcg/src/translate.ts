@@ -22,7 +22,7 @@ export const TB_JMP_CACHE_SIZE = 4096;
 export type TbTraceSink = (tb: TranslationBlock) => void;
 
 const PARAMS = [
-  'cpu', 'x', 'tagR', 'addR', 'tagW', 'addW', 'r8', 'ri8', 'r16', 'ri16', 'r32',
+  'T', 'cpu', 'x', 'tagR', 'addR', 'tagW', 'addW', 'r8', 'ri8', 'r16', 'ri16', 'r32',
   'ex', 'D', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu',
 ];
 
@@ -44,9 +44,13 @@ export class Translator {
   private readonly interp: Interpreter;
   /** Blocks translated since creation (statistics). */
   translated = 0;
+  /** Blocks entered from the run loop (statistics). */
+  dispatches = 0;
   /** Blocks invalidated by stores to their page (statistics). */
   invalidated = 0;
   trace: TbTraceSink | null = null;
+  /** Exit slots handed out while generating the current block. */
+  private slots = 0;
 
   constructor(private readonly cpu: Cpu) {
     this.interp = new Interpreter(cpu);
@@ -94,10 +98,10 @@ export class Translator {
   runUntilEvent(): void {
     const cpu = this.cpu;
     let tb: TranslationBlock | null = null;
-    let last = TbExit.NOCHAIN as number;
+    let last: number = TbExit.NOCHAIN;
     while (cpu.instret < cpu.eventAt) {
       let next: TranslationBlock | null = null;
-      if (tb !== null && last < 2) next = last === 0 ? tb.jmp0 : tb.jmp1;
+      if (tb !== null && last >= 0) next = tb.jmp[last]!;
       if (next === null || !next.valid) {
         next = this.lookup(cpu.pc);
         if (next === null) {
@@ -106,13 +110,13 @@ export class Translator {
           tb = null;
           continue;
         }
-        if (tb !== null && last < 2 && tb.valid && (tb.pc & ~0xfff) === (next.pc & ~0xfff)) {
-          if (last === 0) tb.jmp0 = next;
-          else tb.jmp1 = next;
+        if (tb !== null && last >= 0 && tb.valid && (tb.pc & ~0xfff) === (next.pc & ~0xfff)) {
+          tb.jmp[last] = next;
         }
       }
       tb = next;
       cpu.curTb = tb;
+      this.dispatches++;
       last = tb.fn();
     }
     cpu.curTb = null;
@@ -149,6 +153,7 @@ export class Translator {
     const pcs: number[] = [];
     const body: string[] = [];
     let size = 0;
+    this.slots = 0;
     let cur = pc | 0;
     let ended = false;
     let k = 0;
@@ -182,15 +187,15 @@ export class Translator {
     if (k === 0) return null;
     if (!ended) {
       const samePage = (cur & ~0xfff) === (pc & ~0xfff);
-      body.push(`cpu.pc=${cur | 0};cpu.instret+=${k};return ${samePage ? TbExit.IDX1 : TbExit.NOCHAIN};`);
+      body.push(`cpu.pc=${cur | 0};cpu.instret+=${k};return ${samePage ? this.slots++ : TbExit.NOCHAIN};`);
     }
     pcs.push(cur);
-    const src = `"use strict";return function tb_${(pc >>> 0).toString(16)}(){\n${body.join('\n')}\n};`;
+    const src = `"use strict";return function tb_${(pc >>> 0).toString(16)}(){L:for(;;){\n${body.join('\n')}\n}};`;
     const ramPage = off0 >>> 12;
-    const tb = new TranslationBlock(pc | 0, pa, flags, k, Int32Array.from(pcs), ramPage, src);
+    const tb = new TranslationBlock(pc | 0, pa, flags, k, Int32Array.from(pcs), ramPage, src, this.slots);
     const factory = new Function(...PARAMS, src) as (...args: unknown[]) => TbFunction;
     tb.fn = factory(
-      cpu, cpu.x, cpu.tlb.tagR, cpu.tlb.addR, cpu.tlb.tagW, cpu.tlb.addW,
+      tb, cpu, cpu.x, cpu.tlb.tagR, cpu.tlb.addR, cpu.tlb.tagW, cpu.tlb.addW,
       cpu.ram8, cpu.ramI8, cpu.ram16, cpu.ramI16, cpu.ram32,
       execute, decs, mulh, mulhsu, mulhu, div, divu, rem, remu,
     );
@@ -219,13 +224,21 @@ export class Translator {
     const next = (pc + d.len) | 0;
     const set = (expr: string): string => (rd === 0 ? '' : `x[${rd}]=${expr};`);
     const n = k + 1;
+    // A jump back to the block's own start loops inside the function while no event is
+    // due and the block is still valid (a store may have invalidated it): tight guest
+    // loops then cost no dispatch at all.
+    const slot = (target: number): number =>
+      (target & ~0xfff) === (tbPc & ~0xfff) ? this.slots++ : TbExit.NOCHAIN;
     const jump = (target: number): string =>
-      `cpu.pc=${target | 0};cpu.instret+=${n};return ${(target & ~0xfff) === (tbPc & ~0xfff) ? TbExit.IDX0 : TbExit.NOCHAIN};`;
-    const fall = (): string =>
-      `cpu.pc=${next};cpu.instret+=${n};return ${(next & ~0xfff) === (tbPc & ~0xfff) ? TbExit.IDX1 : TbExit.NOCHAIN};`;
+      (target | 0) === (tbPc | 0)
+        ? `cpu.instret+=${n};if(cpu.instret<cpu.eventAt&&T.valid)continue L;cpu.pc=${target | 0};return ${slot(target)};`
+        : `cpu.pc=${target | 0};cpu.instret+=${n};return ${slot(target)};`;
+    const fall = (): string => `cpu.pc=${next};cpu.instret+=${n};return ${slot(next)};`;
+    // Conditional branches do not end the block: the not-taken path is translated on
+    // (a trace), so loops whose back-edge is a branch stay inside one function.
     const br = (cond: string): { src: string; ends: boolean } => ({
-      src: `if(${cond}){${jump((pc + imm) | 0)}}${fall()}`,
-      ends: true,
+      src: `if(${cond}){${jump((pc + imm) | 0)}}`,
+      ends: false,
     });
     const va = `(${a}+${imm})|0`;
     const load = (check: string, fast: string, size: number, signed: boolean): string =>
