@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA } from '../topology/types.js';
-import { DIRTY_CLIENTS_ALL, DIRTY_CLIENTS_NOCODE, DirtyMemory } from './dirtyMemory.js';
+import { DIRTY_CLIENTS_ALL, DIRTY_CLIENTS_NOCODE, DirtyMemory, SYNC_KERNEL_MIN_BLOCK_PAGES } from './dirtyMemory.js';
 import { DirtyBitmapSizeError, DirtyClientError, DirtyMemoryAttachedError, DirtyRangeError } from './errors.js';
 import { bitmapFromLe } from './bitmap.js';
 
@@ -244,6 +244,47 @@ describe('DirtyMemory semantics', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('the WebAssembly sync kernel and the JS loop move the same bits across big blocks', () => {
+    const BP = SYNC_KERNEL_MIN_BLOCK_PAGES;
+    const total = 3 * BP;
+    const kernel = new DirtyMemory({ blockPages: BP, syncKernel: true });
+    const plain = new DirtyMemory({ blockPages: BP, syncKernel: false });
+    kernel.extend(total);
+    plain.extend(total);
+    // The kernel memory is a wasm memory: its buffer is longer than the bitmap.
+    expect(kernel.blocksOf(DIRTY_MEMORY_MIGRATION)[0]!.length).toBe(BP / 32);
+    expect(kernel.blocksOf(DIRTY_MEMORY_MIGRATION)[0]!.buffer.byteLength).toBeGreaterThan(BP / 8);
+    expect(plain.blocksOf(DIRTY_MEMORY_MIGRATION)[0]!.buffer.byteLength).toBe(BP / 8);
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: total - 1 }), { maxLength: 300 }),
+        fc.nat({ max: 2 * BP }).map((p) => p - (p % 32)),
+        fc.integer({ min: 1, max: BP + 100 }),
+        (dirty, off, len) => {
+          const block = { idstr: 'b', offset: off * PS, usedLength: Math.min(len, total - off) * PS };
+          const pages = block.usedLength / PS;
+          const results = [kernel, plain].map((dm) => {
+            dm.testAndClearDirty(0, total * PS, DIRTY_MEMORY_MIGRATION);
+            for (const p of dirty) dm.setDirtyFlag(p * PS, DIRTY_MEMORY_MIGRATION);
+            const dest = new Uint32Array(Math.ceil(pages / 32));
+            const n = dm.syncDirtyBitmap(block, dest);
+            const left = [...new Set(dirty)].filter((p) => dm.getDirty(p * PS, PS, DIRTY_MEMORY_MIGRATION)).sort((a, b) => a - b);
+            return { n, dest: [...dest], left };
+          });
+          const inBlock = [...new Set(dirty)].filter((p) => p >= off && p < off + pages);
+          expect(results[0]!.n).toBe(inBlock.length);
+          expect(results[0]).toEqual(results[1]);
+          expect(results[0]!.left).toEqual([...new Set(dirty)].filter((p) => p < off || p >= off + pages).sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // Workers attached to a kernel-backed owner share its bits.
+    const view = DirtyMemory.attach(kernel.handle());
+    view.setDirtyFlag((BP + 5) * PS, DIRTY_MEMORY_MIGRATION);
+    expect(kernel.syncDirtyBitmap({ idstr: 'b', offset: BP * PS, usedLength: 64 * PS }, new Uint32Array(2))).toBe(1);
   });
 
   it('extend publishes a new block list and leaves the old one intact for its readers', () => {

@@ -8,6 +8,7 @@ import { PageSizes, type PageSizeOptions } from '../ram/pageSize.js';
 import { findNextBit, popcount32 } from './bitmap.js';
 import { bitmapAllSetAtomic, bitmapSetAtomic, bitmapTestAndClearAtomic } from './atomicBitmap.js';
 import { DirtyBitmapSnapshot } from './dirtyBitmapSnapshot.js';
+import { createSyncKernelBlock, SYNC_KERNEL_BATCH, type SyncKernelBlock } from './syncKernel.js';
 import { DirtyBitmapSizeError, DirtyClientError, DirtyMemoryAttachedError, DirtyRangeError } from './errors.js';
 
 /** Mask of every dirty-log client (QEMU's DIRTY_CLIENTS_ALL). */
@@ -49,7 +50,18 @@ export interface DirtyMemoryOptions extends PageSizeOptions {
   readonly tcg?: boolean;
   /** Pages per bitmap block; a positive multiple of 32. Default {@link DIRTY_MEMORY_BLOCK_PAGES}. */
   readonly blockPages?: number;
+  /**
+   * Keep MIGRATION blocks of at least {@link SYNC_KERNEL_MIN_BLOCK_PAGES}
+   * pages in shared WebAssembly memories and run the migration sync's inner
+   * loop in WebAssembly (about twice as fast). Default true; ignored where
+   * WebAssembly threads are unavailable. The bits and every other operation
+   * are the same either way.
+   */
+  readonly syncKernel?: boolean;
 }
+
+/** Smallest block (in pages) given a WebAssembly sync kernel: one wasm page per block is not worth it below. */
+export const SYNC_KERNEL_MIN_BLOCK_PAGES = 32768;
 
 /**
  * Everything a worker thread needs to set and clear the same dirty bits:
@@ -99,6 +111,9 @@ export class DirtyMemory {
   private attached: boolean;
   private pages = 0;
   private readonly clients: (readonly Uint32Array[])[];
+  /** Per MIGRATION block, its WebAssembly sync kernel or null (owner only; attached views have none). */
+  private kernels: readonly (SyncKernelBlock | null)[] = [];
+  private readonly useKernel: boolean;
   private clearHooks: readonly DirtyClearHook[] = [];
 
   /**
@@ -115,6 +130,7 @@ export class DirtyMemory {
       throw new RangeError(`blockPages must be a positive multiple of 32, got ${bp}`);
     }
     this.blockPages = bp;
+    this.useKernel = (opts.syncKernel ?? true) && bp >= SYNC_KERNEL_MIN_BLOCK_PAGES;
     this.attached = false;
     this.clients = [NO_BLOCKS, NO_BLOCKS, NO_BLOCKS];
   }
@@ -136,7 +152,8 @@ export class DirtyMemory {
     for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
       const bufs = handle.buffers[c] ?? [];
       const blocks: Uint32Array[] = [];
-      for (const b of bufs) blocks.push(new Uint32Array(b));
+      // A buffer may be a wasm memory, longer than the bitmap (scratch after it).
+      for (const b of bufs) blocks.push(new Uint32Array(b, 0, handle.blockPages / 32));
       dm.clients[c] = Object.freeze(blocks);
     }
     dm.pages = handle.numPages;
@@ -192,7 +209,13 @@ export class DirtyMemory {
       const old = this.clients[c] as readonly Uint32Array[];
       if (old.length >= want) continue;
       const next = old.slice();
-      while (next.length < want) next.push(new Uint32Array(new SharedArrayBuffer(this.blockPages / 8)));
+      const kernels = this.kernels.slice();
+      while (next.length < want) {
+        const k = c === DIRTY_MEMORY_MIGRATION && this.useKernel ? createSyncKernelBlock(this.blockPages / 32) : null;
+        next.push(k !== null ? k.bitmap : new Uint32Array(new SharedArrayBuffer(this.blockPages / 8)));
+        if (c === DIRTY_MEMORY_MIGRATION) kernels.push(k);
+      }
+      if (c === DIRTY_MEMORY_MIGRATION) this.kernels = Object.freeze(kernels);
       this.clients[c] = Object.freeze(next);
     }
     this.pages = newNumPages;
@@ -424,7 +447,8 @@ export class DirtyMemory {
         const base = idx * wordsPerBlock;
         const src = blocks[idx] as Uint32Array;
         const wEnd = Math.min(gwEnd, base + wordsPerBlock) - base;
-        num += syncWords(src, gw - base, wEnd, dest, dw);
+        const kernel = this.kernels[idx] ?? null;
+        num += kernel !== null ? syncWordsKernel(kernel, gw - base, wEnd, dest, dw) : syncWords(src, gw - base, wEnd, dest, dw);
         dw += wEnd - (gw - base);
         gw = base + wEnd;
       }
@@ -613,6 +637,34 @@ function syncWords(src: Uint32Array, w: number, wEnd: number, dest: Uint32Array,
       }
     }
     dw += stop - w;
+    w = stop;
+  }
+  return num;
+}
+
+/**
+ * `syncWords` with both passes in WebAssembly (see `syncKernel.ts`): the
+ * kernel lists and exchanges the non-zero words of a batch into its
+ * scratch, then the (index, bits) pairs are merged here. Hot path.
+ */
+function syncWordsKernel(k: SyncKernelBlock, w: number, wEnd: number, dest: Uint32Array, dw: number): number {
+  const idx = k.idx;
+  const vals = k.vals;
+  const shift = dw - w;
+  let num = 0;
+  while (w < wEnd) {
+    const stop = Math.min(wEnd, w + SYNC_KERNEL_BATCH);
+    const n = k.take(w, stop, k.idxAddr, k.valsAddr);
+    for (let i = 0; i < n; i++) {
+      const d = (idx[i] as number) + shift;
+      const bits = vals[i] as number;
+      const old = dest[d] as number;
+      const fresh = bits & ~old;
+      if (fresh !== 0) {
+        dest[d] = old | bits;
+        num += popcount32(fresh);
+      }
+    }
     w = stop;
   }
   return num;
