@@ -335,6 +335,9 @@ describe('dirty-log masks and log_start/log_stop', () => {
     expect(m.isLogging('io', DIRTY_MEMORY_VGA)).toBe(true);
     expect(m.isLogging('io', DIRTY_MEMORY_CODE)).toBe(false);
     expect(machine(false).getDirtyLogMask('ram')).toBe(0);
+    // a RAM device is not migratable: no MIGRATION bit, but TCG still tracks code in it
+    m.createRam({ name: 'bar', size: 0x1000n, ramDevice: true });
+    expect(m.getDirtyLogMask('bar')).toBe(CODE);
   });
 
   it('log_sync goes to every logging range of each log_sync listener; log_clear is cut to the requested window', () => {

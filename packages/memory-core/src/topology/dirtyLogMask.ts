@@ -7,8 +7,8 @@ import { DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA, type Regio
 
 /**
  * True when the region has a RAM block: RAM, ROM and ROM devices (and any
- * region flagged `ram`). All of them are treated as migratable, as
- * `memory_region_init_ram/rom/rom_device` register them for migration.
+ * region flagged `ram`). All but RAM devices count as migratable, as
+ * `memory_region_init_ram/rom/rom_device` register their blocks for migration.
  */
 export function hasRamBlock(region: RegionState): boolean {
   return region.ram || region.kind === 'romDevice';
@@ -16,8 +16,9 @@ export function hasRamBlock(region: RegionState): boolean {
 
 /**
  * The dirty-log mask of `region` under the given global flags: the VGA bit
- * while its VGA use count is non-zero, MIGRATION for RAM while global dirty
- * logging runs, CODE for RAM when TCG is the accelerator. An alias has no RAM
+ * while its VGA use count is non-zero, MIGRATION for migratable RAM (every
+ * RAM-backed kind except RAM devices) while global dirty logging runs, CODE
+ * for RAM when TCG is the accelerator. An alias has no RAM
  * block of its own, so only its VGA bit can be set (QEMU looks at the alias
  * region itself, not its target).
  */
@@ -27,7 +28,8 @@ export function dirtyLogMaskOf(
 ): number {
   let mask = region.vgaLogCount > 0 ? 1 << DIRTY_MEMORY_VGA : 0;
   const rb = hasRamBlock(region);
-  if (flags.globalDirtyLog && rb) mask |= 1 << DIRTY_MEMORY_MIGRATION;
+  // a RAM device (memory_region_init_ram_device_ptr) is not registered for migration
+  if (flags.globalDirtyLog && rb && !region.ramDevice) mask |= 1 << DIRTY_MEMORY_MIGRATION;
   if (flags.tcg && rb) mask |= 1 << DIRTY_MEMORY_CODE;
   return mask;
 }
