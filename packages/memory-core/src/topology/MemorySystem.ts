@@ -84,6 +84,18 @@ export interface MemorySystemOptions {
  * the control plane: QEMU holds the BQL here). Listener callbacks run
  * synchronously inside the call that caused them; changing the topology or
  * the listener list from inside one throws {@link ReentrantMutationError}.
+ *
+ * @example
+ * ```ts
+ * const m = new MemorySystem();
+ * const sys = m.createContainer({ name: 'system', size: 1n << 64n });
+ * const ram = m.createRam({ name: 'pc.ram', size: 0x800_0000n });
+ * m.addSubregion(sys, ram, 0n);
+ * m.createAddressSpace('memory', sys);
+ * const off = m.registerListener('memory', { regionAdd: (s) => console.log(s.region) }); // prints pc.ram
+ * m.globalDirtyLogStart(); // log_global_start, then log_start(0, MIGRATION) on pc.ram
+ * off();
+ * ```
  */
 export class MemorySystem {
   private base: TopologyState = initialTopologyState;
