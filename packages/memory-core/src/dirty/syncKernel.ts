@@ -122,15 +122,24 @@ export interface SyncKernelBlock {
 /**
  * A bitmap block of `words` 32-bit words in a new shared wasm memory with the
  * sync kernel instantiated on it, or null when this engine cannot (no
- * WebAssembly threads): callers then use a plain SharedArrayBuffer.
+ * WebAssembly threads, or no room for another wasm memory): callers then
+ * use a plain SharedArrayBuffer.
  */
 export function createSyncKernelBlock(words: number): SyncKernelBlock | null {
   const mod = compiledModule();
   if (mod === null || wasm === undefined) return null;
   const bitmapBytes = Math.ceil((words * 4) / 8) * 8;
   const pages = Math.ceil((bitmapBytes + SYNC_KERNEL_SCRATCH_BYTES) / 65536);
-  const memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
-  const instance = new wasm.Instance(mod, { e: { m: memory } });
+  let memory: { readonly buffer: ArrayBufferLike };
+  let instance: { readonly exports: Record<string, unknown> };
+  try {
+    memory = new wasm.Memory({ initial: pages, maximum: pages, shared: true });
+    instance = new wasm.Instance(mod, { e: { m: memory } });
+  } catch {
+    // Out of address space for another wasm memory (each reserves guard
+    // regions): fall back to a plain SharedArrayBuffer for this block.
+    return null;
+  }
   const buffer = memory.buffer;
   const idxAddr = bitmapBytes;
   const valsAddr = bitmapBytes + SYNC_KERNEL_BATCH * 4;
