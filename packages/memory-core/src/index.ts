@@ -111,6 +111,7 @@ export {
   DIRTY_CLIENTS_ALL,
   DIRTY_CLIENTS_NOCODE,
   DIRTY_MEMORY_BLOCK_PAGES,
+  SYNC_KERNEL_MIN_BLOCK_PAGES,
 } from './dirty/dirtyMemory.js';
 export type { DirtyMemoryOptions, DirtyMemoryHandle, DirtyBlockRange, DirtyClearHook } from './dirty/dirtyMemory.js';
 export { DirtyBitmapSnapshot } from './dirty/dirtyBitmapSnapshot.js';
