@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EventLogFormatError } from '../errors.js';
 import { eventFromJson, eventsFromJsonLines, eventsToJsonLines, type TopologyEvent } from './events.js';
 import { MemorySystem } from './MemorySystem.js';
+import { reduce, reduceAll } from './reduce.js';
+import { initialTopologyState } from './state.js';
 
 describe('event log as JSON lines', () => {
   it('round-trips every event type, bigints exact up to 2^64', () => {
@@ -39,6 +41,9 @@ describe('event log as JSON lines', () => {
     expect(eventsToJsonLines(back)).toBe(text);
     const replayed = MemorySystem.fromEvents(back);
     expect(replayed.state).toEqual(m.state);
+    // the pure reducer folds the same log to the same state
+    expect(reduceAll(initialTopologyState, back)).toEqual(m.state);
+    expect(back.reduce(reduce, initialTopologyState)).toEqual(m.state);
   });
 
   it('accepts decimal strings for bigints and skips blank lines', () => {

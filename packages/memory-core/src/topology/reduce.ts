@@ -260,10 +260,10 @@ export function reduce(state: TopologyState, event: TopologyEvent): TopologyStat
 }
 
 /**
- * Reduces a sequence of events in one Immer pass (much faster than calling
- * {@link reduce} per event on large logs). Each event is validated against the
- * state produced by the ones before it; the first invalid event throws, and
- * nothing is returned.
+ * Reduces a sequence of events in one Immer pass: the same state as folding
+ * {@link reduce} over them. Each event is validated against the state
+ * produced by the ones before it; the first invalid event throws, and nothing
+ * is returned.
  */
 export function reduceAll(state: TopologyState, events: Iterable<TopologyEvent>): TopologyState {
   return produce(state, (draft) => {
