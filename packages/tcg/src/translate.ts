@@ -27,7 +27,19 @@ const PARAMS = [
 ];
 
 function reg(i: number): string {
-  return i === 0 ? '0' : `x[${i}]`;
+  return i === 0 ? '0' : `g${i}`;
+}
+
+/** True for instructions after which a block must end. */
+function endsBlock(op: number): boolean {
+  switch (op) {
+    case Op.JAL: case Op.JALR: case Op.FENCE_I: case Op.ECALL: case Op.EBREAK: case Op.ILLEGAL:
+    case Op.MRET: case Op.SRET: case Op.WFI: case Op.SFENCE_VMA:
+    case Op.CSRRW: case Op.CSRRS: case Op.CSRRC: case Op.CSRRWI: case Op.CSRRSI: case Op.CSRRCI:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**
@@ -151,13 +163,9 @@ export class Translator {
     const ram16 = cpu.ram16;
     const decs: Decoded[] = [];
     const pcs: number[] = [];
-    const body: string[] = [];
-    let size = 0;
-    this.slots = 0;
     let cur = pc | 0;
-    let ended = false;
-    let k = 0;
-    for (; k < TB_MAX_INSNS; k++) {
+    // Pass 1: decode up to the first instruction that ends the block.
+    for (let k = 0; k < TB_MAX_INSNS; k++) {
       const rel = (cur - pc) | 0;
       if (rel + 2 > pageLeft) break;
       const lo = ram16[(off0 + rel) >>> 1]!;
@@ -170,10 +178,36 @@ export class Translator {
       decode(insn, d);
       decs.push(d);
       pcs.push(cur);
-      const code = this.emit(d, cur, k, priv, mmuBase, pc);
+      cur = (cur + d.len) | 0;
+      if (endsBlock(d.op)) break;
+    }
+    if (decs.length === 0) return null;
+    // Guest registers live in JavaScript locals inside the block; every exit, and every
+    // helper that may raise or read the register file, writes back the ones the block
+    // writes (a superset is harmless: the others still hold what was loaded).
+    const used = new Set<number>();
+    const written = new Set<number>();
+    for (const d of decs) {
+      if (d.rd !== 0) {
+        used.add(d.rd);
+        written.add(d.rd);
+      }
+      if (d.rs1 !== 0) used.add(d.rs1);
+      if (d.rs2 !== 0) used.add(d.rs2);
+    }
+    const wb = [...written].map((r) => `x[${r}]=g${r};`).join('');
+    const decl = used.size > 0 ? `let ${[...used].map((r) => `g${r}=x[${r}]`).join(',')};` : '';
+    // Pass 2: generate, checking the code budget as we go (upstream b125f9dc7b).
+    const body: string[] = [];
+    let size = 0;
+    this.slots = 0;
+    let ended = false;
+    let k = 0;
+    for (; k < decs.length; k++) {
+      const d = decs[k]!;
+      const code = this.emit(d, pcs[k]!, k, priv, mmuBase, pc, wb);
       body.push(code.src);
       size += code.src.length;
-      cur = (cur + d.len) | 0;
       if (code.ends) {
         ended = true;
         k++;
@@ -184,13 +218,15 @@ export class Translator {
         break;
       }
     }
-    if (k === 0) return null;
+    cur = (pcs[k - 1]! + decs[k - 1]!.len) | 0;
+    decs.length = k;
+    pcs.length = k;
     if (!ended) {
       const samePage = (cur & ~0xfff) === (pc & ~0xfff);
-      body.push(`cpu.pc=${cur | 0};cpu.instret+=${k};return ${samePage ? this.slots++ : TbExit.NOCHAIN};`);
+      body.push(`${wb}cpu.pc=${cur | 0};cpu.instret+=${k};return ${samePage ? this.slots++ : TbExit.NOCHAIN};`);
     }
     pcs.push(cur);
-    const src = `"use strict";return function tb_${(pc >>> 0).toString(16)}(){L:for(;;){\n${body.join('\n')}\n}};`;
+    const src = `"use strict";return function tb_${(pc >>> 0).toString(16)}(){${decl}L:for(;;){\n${body.join('\n')}\n}};`;
     const ramPage = off0 >>> 12;
     const tb = new TranslationBlock(pc | 0, pa, flags, k, Int32Array.from(pcs), ramPage, src, this.slots);
     const factory = new Function(...PARAMS, src) as (...args: unknown[]) => TbFunction;
@@ -216,13 +252,13 @@ export class Translator {
   }
 
   /** Generates the JavaScript of one instruction; `ends` is true when it ends the block. */
-  private emit(d: Decoded, pc: number, k: number, priv: number, mmuBase: number, tbPc: number): { src: string; ends: boolean } {
+  private emit(d: Decoded, pc: number, k: number, priv: number, mmuBase: number, tbPc: number, wb: string): { src: string; ends: boolean } {
     const rd = d.rd;
     const a = reg(d.rs1);
     const b = reg(d.rs2);
     const imm = d.imm;
     const next = (pc + d.len) | 0;
-    const set = (expr: string): string => (rd === 0 ? '' : `x[${rd}]=${expr};`);
+    const set = (expr: string): string => (rd === 0 ? '' : `g${rd}=${expr};`);
     const n = k + 1;
     // A jump back to the block's own start loops inside the function while no event is
     // due and the block is still valid (a store may have invalidated it): tight guest
@@ -231,9 +267,9 @@ export class Translator {
       (target & ~0xfff) === (tbPc & ~0xfff) ? this.slots++ : TbExit.NOCHAIN;
     const jump = (target: number): string =>
       (target | 0) === (tbPc | 0)
-        ? `cpu.instret+=${n};if(cpu.instret<cpu.eventAt&&T.valid)continue L;cpu.pc=${target | 0};return ${slot(target)};`
-        : `cpu.pc=${target | 0};cpu.instret+=${n};return ${slot(target)};`;
-    const fall = (): string => `cpu.pc=${next};cpu.instret+=${n};return ${slot(next)};`;
+        ? `cpu.instret+=${n};if(cpu.instret<cpu.eventAt&&T.valid)continue L;${wb}cpu.pc=${target | 0};return ${slot(target)};`
+        : `${wb}cpu.pc=${target | 0};cpu.instret+=${n};return ${slot(target)};`;
+    const fall = (): string => `${wb}cpu.pc=${next};cpu.instret+=${n};return ${slot(next)};`;
     // Conditional branches do not end the block: the not-taken path is translated on
     // (a trace), so loops whose back-edge is a branch stay inside one function.
     const br = (cond: string): { src: string; ends: boolean } => ({
@@ -243,12 +279,12 @@ export class Translator {
     const va = `(${a}+${imm})|0`;
     const load = (check: string, fast: string, size: number, signed: boolean): string =>
       `{const va=${va},vpn=va>>>12,e=${mmuBase}+(vpn&${TLB_SIZE - 1});` +
-      `const v=(tagR[e]===vpn${check})?${fast}:cpu.ldSlow(va,${size},${signed},${k});${set('v')}}`;
+      `const v=(tagR[e]===vpn${check})?${fast}:(${wb.replace(/;/g, ',')}cpu.ldSlow(va,${size},${signed},${k}));${set('v')}}`;
     const store = (check: string, fast: string, size: number): string =>
       `{const va=${va},vpn=va>>>12,e=${mmuBase}+(vpn&${TLB_SIZE - 1});` +
-      `if(tagW[e]===vpn${check})${fast}=${b};else cpu.stSlow(va,${size},${b},${k});}`;
+      `if(tagW[e]===vpn${check})${fast}=${b};else{${wb}cpu.stSlow(va,${size},${b},${k});}}`;
     const helperEnd = (): { src: string; ends: boolean } => ({
-      src: `ex(cpu,D[${k}],${pc},${k});cpu.instret+=${n};return ${TbExit.REQUESTED};`,
+      src: `${wb}ex(cpu,D[${k}],${pc},${k});cpu.instret+=${n};return ${TbExit.REQUESTED};`,
       ends: true,
     });
     switch (d.op) {
@@ -256,7 +292,7 @@ export class Translator {
       case Op.AUIPC: return { src: set(String((pc + imm) | 0)), ends: false };
       case Op.JAL: return { src: set(String(next)) + jump((pc + imm) | 0), ends: true };
       case Op.JALR:
-        return { src: `{const t=(${a}+${imm})&-2;${set(String(next))}cpu.pc=t;cpu.instret+=${n};return ${TbExit.NOCHAIN};}`, ends: true };
+        return { src: `{const t=(${a}+${imm})&-2;${set(String(next))}${wb}cpu.pc=t;cpu.instret+=${n};return ${TbExit.NOCHAIN};}`, ends: true };
       case Op.BEQ: return br(`${a}===${b}`);
       case Op.BNE: return br(`${a}!==${b}`);
       case Op.BLT: return br(`${a}<${b}`);
@@ -301,15 +337,15 @@ export class Translator {
       case Op.FENCE: return { src: '', ends: false };
       case Op.FENCE_I: return { src: fall(), ends: true };
       case Op.ECALL:
-        return { src: `cpu.raise(${Cause.ECALL_U + priv},0,${k});`, ends: true };
+        return { src: `${wb}cpu.raise(${Cause.ECALL_U + priv},0,${k});`, ends: true };
       case Op.EBREAK:
-        return { src: `cpu.raise(${Cause.BREAKPOINT},0,${k});`, ends: true };
+        return { src: `${wb}cpu.raise(${Cause.BREAKPOINT},0,${k});`, ends: true };
       case Op.ILLEGAL:
-        return { src: `cpu.raise(${Cause.ILLEGAL_INSN},${d.raw | 0},${k});`, ends: true };
+        return { src: `${wb}cpu.raise(${Cause.ILLEGAL_INSN},${d.raw | 0},${k});`, ends: true };
       case Op.LR: case Op.SC:
       case Op.AMOSWAP: case Op.AMOADD: case Op.AMOXOR: case Op.AMOAND: case Op.AMOOR:
       case Op.AMOMIN: case Op.AMOMAX: case Op.AMOMINU: case Op.AMOMAXU:
-        return { src: `ex(cpu,D[${k}],${pc},${k});`, ends: false };
+        return { src: `${wb}ex(cpu,D[${k}],${pc},${k});${rd !== 0 ? `g${rd}=x[${rd}];` : ''}`, ends: false };
       default:
         // CSR, mret, sret, wfi, sfence.vma: through the interpreter's semantics, then
         // back to the loop so interrupts and privilege changes are seen at once.
