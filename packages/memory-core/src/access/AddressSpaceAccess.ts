@@ -44,6 +44,7 @@ const EMPTY_BYTES = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY_BYTES.buffer);
 // A non-Smi start value, so the base fields hold doubles from the start (addresses above 2^30 are doubles).
 const NO_BASE = 2 ** 53;
+const INDEX_LIMIT = 2 ** 31 - 1;
 
 function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
   if (len <= 32) {
@@ -60,23 +61,26 @@ function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: num
 export class AddressSpaceAccess {
   // One-entry RAM caches in front of the dispatch, like a TLB entry: the
   // fields a RAM load or store reads come first and together (upstream
-  // a676854f34, adapted). Emptied (lo > hi) at every publish.
+  // a676854f34, adapted). Emptied (start >= end) at every publish. The hit
+  // test compares addresses; the typed-array index is then an int32
+  // (`| 0`), which is what keeps the access cheap, so ranges reaching past
+  // 2 GiB into their block are never cached and take the dispatch path.
+  /** First address of the cached RAM range for loads. */
+  rdStart = NO_BASE;
+  /** One past its last address (rdStart >= rdEnd: nothing cached). */
+  rdEnd = 0.5;
   /** Address of index 0 of rdBytes: a load at addr reads index addr - rdBase. */
   rdBase = NO_BASE;
-  /** Lowest index of rdBytes the cached range covers. */
-  rdLo = 1;
-  /** One past the highest index the cached range covers (rdLo > rdHi: nothing cached). */
-  rdHi = 0;
   /** DataView over the cached RAM for loads. */
   rdView: DataView = EMPTY_VIEW;
   /** Bytes of the cached RAM for loads. */
   rdBytes: Uint8Array = EMPTY_BYTES;
+  /** First address of the cached writable RAM range. */
+  wrStart = NO_BASE;
+  /** One past its last address (wrStart >= wrEnd: nothing cached). */
+  wrEnd = 0.5;
   /** Address of index 0 of wrBytes. */
   wrBase = NO_BASE;
-  /** Lowest index of wrBytes the cached writable range covers. */
-  wrLo = 1;
-  /** One past the highest index covered (wrLo > wrHi: nothing cached). */
-  wrHi = 0;
   /** DataView over the cached writable RAM. */
   wrView: DataView = EMPTY_VIEW;
   /** Bytes of the cached writable RAM. */
@@ -106,24 +110,27 @@ export class AddressSpaceAccess {
    */
   setDispatch(d: Dispatch): void {
     this.dispatch = d;
-    this.rdLo = 1;
-    this.rdHi = 0;
-    this.wrLo = 1;
-    this.wrHi = 0;
+    this.rdStart = NO_BASE;
+    this.rdEnd = 0.5;
+    this.wrStart = NO_BASE;
+    this.wrEnd = 0.5;
   }
 
   private fillRead(s: Section): void {
+    // Host indexes must stay int32 for the `| 0` in the hit path: ranges reaching past 2 GiB of their block are not cached.
+    if (s.end + s.delta > INDEX_LIMIT) return;
+    this.rdStart = s.start;
+    this.rdEnd = s.end;
     this.rdBase = -s.delta;
-    this.rdLo = s.start + s.delta;
-    this.rdHi = s.end + s.delta;
     this.rdView = s.view;
     this.rdBytes = s.bytes;
   }
 
   private fillWrite(s: Section): void {
+    if (s.end + s.delta > INDEX_LIMIT) return;
+    this.wrStart = s.start;
+    this.wrEnd = s.end;
     this.wrBase = -s.delta;
-    this.wrLo = s.start + s.delta;
-    this.wrHi = s.end + s.delta;
     this.wrView = s.view;
     this.wrBytes = s.bytes;
     this.wrMask = s.dirtyLogMask;
@@ -158,8 +165,8 @@ export class AddressSpaceAccess {
    */
   read(addr: number, buf: Uint8Array, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     const len = buf.length;
-    const off = addr - this.rdBase;
-    if (off >= this.rdLo && off + len <= this.rdHi) {
+    if (addr >= this.rdStart && addr + len <= this.rdEnd) {
+      const off = (addr - this.rdBase) | 0;
       copyBytes(this.rdBytes, off, buf, 0, len);
       return (this.result = MEMTX_OK);
     }
@@ -218,8 +225,8 @@ export class AddressSpaceAccess {
    */
   write(addr: number, buf: Uint8Array, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     const len = buf.length;
-    const off = addr - this.wrBase;
-    if (off >= this.wrLo && off + len <= this.wrHi) {
+    if (addr >= this.wrStart && addr + len <= this.wrEnd) {
+      const off = (addr - this.wrBase) | 0;
       copyBytes(buf, 0, this.wrBytes, off, len);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, len, this.wrMask);
       return (this.result = MEMTX_OK);
@@ -360,53 +367,53 @@ export class AddressSpaceAccess {
   }
 
   /** QEMU's address_space_ldub. Hot path. */
-  ldub(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdBase;
-    if (off >= this.rdLo && off + 1 <= this.rdHi) {
+  ldub(addr: number, attrs?: MemTxAttrs): number {
+    if (addr >= this.rdStart && addr + 1 <= this.rdEnd) {
+      const off = (addr - this.rdBase) | 0;
       this.result = MEMTX_OK;
       return this.rdBytes[off]!;
     }
-    return this.ldMiss(addr, 1, false, attrs);
+    return this.ldMiss(addr, 1, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_lduw_le. Hot path. */
-  lduwLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdBase;
-    if (off >= this.rdLo && off + 2 <= this.rdHi) {
+  lduwLe(addr: number, attrs?: MemTxAttrs): number {
+    if (addr >= this.rdStart && addr + 2 <= this.rdEnd) {
+      const off = (addr - this.rdBase) | 0;
       this.result = MEMTX_OK;
       return this.rdView.getUint16(off, true);
     }
-    return this.ldMiss(addr, 2, false, attrs);
+    return this.ldMiss(addr, 2, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_lduw_be. Hot path. */
-  lduwBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdBase;
-    if (off >= this.rdLo && off + 2 <= this.rdHi) {
+  lduwBe(addr: number, attrs?: MemTxAttrs): number {
+    if (addr >= this.rdStart && addr + 2 <= this.rdEnd) {
+      const off = (addr - this.rdBase) | 0;
       this.result = MEMTX_OK;
       return this.rdView.getUint16(off, false);
     }
-    return this.ldMiss(addr, 2, true, attrs);
+    return this.ldMiss(addr, 2, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_ldl_le. Hot path. */
-  ldlLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdBase;
-    if (off >= this.rdLo && off + 4 <= this.rdHi) {
+  ldlLe(addr: number, attrs?: MemTxAttrs): number {
+    if (addr >= this.rdStart && addr + 4 <= this.rdEnd) {
+      const off = (addr - this.rdBase) | 0;
       this.result = MEMTX_OK;
       return this.rdView.getUint32(off, true);
     }
-    return this.ldMiss(addr, 4, false, attrs);
+    return this.ldMiss(addr, 4, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_ldl_be. Hot path. */
-  ldlBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): number {
-    const off = addr - this.rdBase;
-    if (off >= this.rdLo && off + 4 <= this.rdHi) {
+  ldlBe(addr: number, attrs?: MemTxAttrs): number {
+    if (addr >= this.rdStart && addr + 4 <= this.rdEnd) {
+      const off = (addr - this.rdBase) | 0;
       this.result = MEMTX_OK;
       return this.rdView.getUint32(off, false);
     }
-    return this.ldMiss(addr, 4, true, attrs);
+    return this.ldMiss(addr, 4, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_ldl (target byte order). */
@@ -420,24 +427,24 @@ export class AddressSpaceAccess {
   }
 
   /** QEMU's address_space_ldq_le (bigint value). */
-  ldqLe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): bigint {
-    const off = addr - this.rdBase;
-    if (off >= this.rdLo && off + 8 <= this.rdHi) {
+  ldqLe(addr: number, attrs?: MemTxAttrs): bigint {
+    if (addr >= this.rdStart && addr + 8 <= this.rdEnd) {
+      const off = (addr - this.rdBase) | 0;
       this.result = MEMTX_OK;
       return this.rdView.getBigUint64(off, true);
     }
-    const lo = this.ldMiss(addr, 8, false, attrs);
+    const lo = this.ldMiss(addr, 8, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
     return joinU64(lo, mmioOut.hi);
   }
 
   /** QEMU's address_space_ldq_be (bigint value). */
-  ldqBe(addr: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): bigint {
-    const off = addr - this.rdBase;
-    if (off >= this.rdLo && off + 8 <= this.rdHi) {
+  ldqBe(addr: number, attrs?: MemTxAttrs): bigint {
+    if (addr >= this.rdStart && addr + 8 <= this.rdEnd) {
+      const off = (addr - this.rdBase) | 0;
       this.result = MEMTX_OK;
       return this.rdView.getBigUint64(off, false);
     }
-    const lo = this.ldMiss(addr, 8, true, attrs);
+    const lo = this.ldMiss(addr, 8, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
     return joinU64(lo, mmioOut.hi);
   }
 
@@ -471,63 +478,63 @@ export class AddressSpaceAccess {
   }
 
   /** QEMU's address_space_stb. Hot path. */
-  stb(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrBase;
-    if (off >= this.wrLo && off + 1 <= this.wrHi) {
+  stb(addr: number, value: number, attrs?: MemTxAttrs): void {
+    if (addr >= this.wrStart && addr + 1 <= this.wrEnd) {
+      const off = (addr - this.wrBase) | 0;
       this.wrBytes[off] = value;
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 1, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stMiss(addr, value & 0xff, 0, 1, false, attrs);
+    this.stMiss(addr, value & 0xff, 0, 1, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_stw_le. Hot path. */
-  stwLe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrBase;
-    if (off >= this.wrLo && off + 2 <= this.wrHi) {
+  stwLe(addr: number, value: number, attrs?: MemTxAttrs): void {
+    if (addr >= this.wrStart && addr + 2 <= this.wrEnd) {
+      const off = (addr - this.wrBase) | 0;
       this.wrView.setUint16(off, value, true);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 2, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stMiss(addr, value & 0xffff, 0, 2, false, attrs);
+    this.stMiss(addr, value & 0xffff, 0, 2, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_stw_be. Hot path. */
-  stwBe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrBase;
-    if (off >= this.wrLo && off + 2 <= this.wrHi) {
+  stwBe(addr: number, value: number, attrs?: MemTxAttrs): void {
+    if (addr >= this.wrStart && addr + 2 <= this.wrEnd) {
+      const off = (addr - this.wrBase) | 0;
       this.wrView.setUint16(off, value, false);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 2, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stMiss(addr, value & 0xffff, 0, 2, true, attrs);
+    this.stMiss(addr, value & 0xffff, 0, 2, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_stl_le. Hot path. */
-  stlLe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrBase;
-    if (off >= this.wrLo && off + 4 <= this.wrHi) {
+  stlLe(addr: number, value: number, attrs?: MemTxAttrs): void {
+    if (addr >= this.wrStart && addr + 4 <= this.wrEnd) {
+      const off = (addr - this.wrBase) | 0;
       this.wrView.setUint32(off, value, true);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 4, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stMiss(addr, value >>> 0, 0, 4, false, attrs);
+    this.stMiss(addr, value >>> 0, 0, 4, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_stl_be. Hot path. */
-  stlBe(addr: number, value: number, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    const off = addr - this.wrBase;
-    if (off >= this.wrLo && off + 4 <= this.wrHi) {
+  stlBe(addr: number, value: number, attrs?: MemTxAttrs): void {
+    if (addr >= this.wrStart && addr + 4 <= this.wrEnd) {
+      const off = (addr - this.wrBase) | 0;
       this.wrView.setUint32(off, value, false);
       if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 4, this.wrMask);
       this.result = MEMTX_OK;
       return;
     }
-    this.stMiss(addr, value >>> 0, 0, 4, true, attrs);
+    this.stMiss(addr, value >>> 0, 0, 4, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_stl (target byte order). */
@@ -543,12 +550,12 @@ export class AddressSpaceAccess {
   }
 
   /** QEMU's address_space_stq_le (bigint value). */
-  stqLe(addr: number, value: bigint, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    this.stMiss(addr, lo32(value), hi32(value), 8, false, attrs);
+  stqLe(addr: number, value: bigint, attrs?: MemTxAttrs): void {
+    this.stMiss(addr, lo32(value), hi32(value), 8, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
   /** QEMU's address_space_stq_be (bigint value). */
-  stqBe(addr: number, value: bigint, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): void {
-    this.stMiss(addr, lo32(value), hi32(value), 8, true, attrs);
+  stqBe(addr: number, value: bigint, attrs?: MemTxAttrs): void {
+    this.stMiss(addr, lo32(value), hi32(value), 8, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 }
