@@ -5,7 +5,7 @@
  * decides which events need a re-render, and bumps `topologyGeneration` at the
  * outermost commit (an event outside any transaction is its own transaction).
  */
-import { produce, type Draft } from 'immer';
+import { freeze, produce, type Draft } from 'immer';
 import type { TopologyEvent } from './events.js';
 import { SIZE_2_64, type TopologyState } from './state.js';
 import { regionLookup, regionTableWith, regionTableWithout } from './regionTable.js';
@@ -26,7 +26,10 @@ function get(state: DraftState, id: string): RegionState {
 
 /** Replaces region `id` by `recipe` applied with Immer (the table itself is persistent, not drafted). */
 function update(state: DraftState, id: string, recipe: (r: Draft<RegionState>) => void): void {
-  state.regions = regionTableWith(state.regions as Regions, id, produce(get(state, id), recipe)) as Draft<Regions>;
+  // Immer leaves a nested produce's result for the outer one to freeze, and the
+  // outer one never looks inside the table: freeze here
+  const next = freeze(produce(get(state, id), recipe));
+  state.regions = regionTableWith(state.regions as Regions, id, next) as Draft<Regions>;
 }
 
 /** `memory_region_update_container_subregions`: before the first sibling of lower or equal priority. */
@@ -41,12 +44,12 @@ function insertSubregion(state: DraftState, containerId: string, sub: RegionStat
   list.splice(i, 0, sub.id);
   // a plain array assigned whole: splicing through an Immer draft costs a trap per moved element
   update(state, containerId, (c) => {
-    c.subregions = list;
+    c.subregions = freeze(list);
   });
 }
 
 function removeSubregion(state: DraftState, containerId: string, subId: string): void {
-  const list = get(state, containerId).subregions.filter((id) => id !== subId);
+  const list = freeze(get(state, containerId).subregions.filter((id) => id !== subId));
   update(state, containerId, (c) => {
     c.subregions = list;
   });
@@ -88,7 +91,7 @@ export function applyEventToDraft(state: DraftState, event: TopologyEvent): void
   let pending = false;
   switch (event.type) {
     case 'regionCreated':
-      state.regions = regionTableWith(state.regions as Regions, event.id, Object.freeze(createRegion(event))) as Draft<Regions>;
+      state.regions = regionTableWith(state.regions as Regions, event.id, freeze(createRegion(event), true)) as Draft<Regions>;
       break;
     case 'subregionAdded': {
       const container = get(state, event.container);
