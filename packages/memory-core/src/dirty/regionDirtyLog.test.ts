@@ -231,7 +231,7 @@ describe('RegionDirtyLog: log_clear gets the section trimmed to the cleared rang
 });
 
 describe('RegionDirtyLog: region-level dirty API', () => {
-  // upstream 2d1a35be: memory_region_is_logging(mr, client), memory_region_get_dirty_log_mask(mr)
+  // upstream 2d1a35bef0: memory_region_is_logging(mr, client), memory_region_get_dirty_log_mask(mr)
   it('set_log, get_dirty_log_mask and is_logging per client; CODE only with TCG', () => {
     for (const tcg of [false, true]) {
       const { sys, log } = machine({ tcg });

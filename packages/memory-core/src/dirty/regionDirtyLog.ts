@@ -120,7 +120,7 @@ export class RegionDirtyLog {
     return this.system.getDirtyLogMask(regionId);
   }
 
-  /** `memory_region_is_logging(mr, client)` (upstream 2d1a35be). */
+  /** `memory_region_is_logging(mr, client)` (upstream 2d1a35bef0). */
   isLogging(regionId: string, client: number): boolean {
     return this.system.isLogging(regionId, client);
   }
