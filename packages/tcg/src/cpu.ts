@@ -813,6 +813,38 @@ export class Cpu implements ClintCpu {
     }
   }
 
+  /**
+   * tlb_vaddr_to_host: the RAM byte offset (index into {@link Cpu.ram8}) backing `va` for
+   * an access of type `access` at mmu index `mmuIdx`, or -1 when it is not plain RAM
+   * (MMIO, a write to a page holding code) or the access would fault. Never raises;
+   * fills the TLB on a miss like a non-faulting probe.
+   */
+  vaddrToHost(va: number, access: number, mmuIdx: number): number {
+    va |= 0;
+    const vpn = va >>> 12;
+    const e = mmuIdx * TLB_ENTRIES + (vpn & TLB_MASK);
+    const tlb = this.tlb;
+    const tags = access === Access.LOAD ? tlb.tagR : access === Access.STORE ? tlb.tagW : tlb.tagX;
+    const adds = access === Access.LOAD ? tlb.addR : access === Access.STORE ? tlb.addW : tlb.addX;
+    if (tags[e] === vpn) return (va + adds[e]!) | 0;
+    const saved = this.curTb;
+    this.curTb = null;
+    let pa: number;
+    try {
+      pa = this.translate(va, access, mmuIdx, -1);
+    } catch (err) {
+      if (err === GUEST_TRAP) return -1;
+      throw err;
+    } finally {
+      this.curTb = saved;
+    }
+    const off = pa - this.ramBase;
+    if (off < 0 || off >= this.ramSize) return -1;
+    if (access === Access.STORE && this.codePages[off >>> 12]) return -1;
+    this.fill(va, pa, access, mmuIdx);
+    return off;
+  }
+
   // ---- atomics ----
 
   /** lr.w */

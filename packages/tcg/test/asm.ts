@@ -21,6 +21,10 @@ export const asm = {
   jal: (rd: number, off: number) =>
     ((((off >> 20) & 1) << 31) | (((off >> 1) & 0x3ff) << 21) | (((off >> 11) & 1) << 20) |
       (((off >> 12) & 0xff) << 12) | (rd << 7) | 0x6f) >>> 0,
+  /** Conditional branch (B-type) with funct3 `f3`, byte offset `off`. */
+  b: (f3: number, rs1: number, rs2: number, off: number) =>
+    ((((off >> 12) & 1) << 31) | (((off >> 5) & 0x3f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) |
+      (((off >> 1) & 0xf) << 8) | (((off >> 11) & 1) << 7) | 0x63) >>> 0,
   mret: () => 0x30200073,
   ecall: () => 0x00000073,
   ebreak: () => 0x00100073,
