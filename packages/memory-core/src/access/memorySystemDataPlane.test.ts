@@ -116,4 +116,16 @@ describe('data plane over the MemorySystem', () => {
     expect(ramList.blocks).toHaveLength(1);
     expect(block.idstr).toBe('/machine/ram');
   });
+
+  it('an address space destroyed and created again gets a fresh data path that follows the new one', () => {
+    const { ms, dp, as } = machine();
+    expect(dp.addressSpace('memory')).toBe(as);
+    ms.destroyAddressSpace('memory');
+    const other = ms.createContainer({ name: 'other', size: 0x1000n });
+    ms.createAddressSpace('memory', other);
+    const again = dp.addressSpace('memory');
+    expect(again).not.toBe(as);
+    again.ldub(0x8000_0000);
+    expect(again.result).toBe(MEMTX_DECODE_ERROR);
+  });
 });

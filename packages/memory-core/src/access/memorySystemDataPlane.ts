@@ -11,6 +11,7 @@
 import type { MemorySystem } from '../topology/MemorySystem.js';
 import type { RamList } from '../ram/ramList.js';
 import type { RamBlock } from '../ram/ramBlock.js';
+import type { MemoryListener } from '../listener/MemoryListener.js';
 import type { AddressSpaceAccess } from './AddressSpaceAccess.js';
 import type { DataPlaneOptions, RamBacking, RegionInfo, RegionSource } from './DataPlane.js';
 import { DataPlane } from './DataPlane.js';
@@ -55,7 +56,7 @@ export class MemorySystemDataPlane {
   readonly plane: DataPlane;
   /** Where regions are resolved. */
   readonly source: MemorySystemRegionSource;
-  private readonly spaces = new Map<string, { as: AddressSpaceAccess; unregister: () => void }>();
+  private readonly spaces = new Map<string, { as: AddressSpaceAccess; listener: MemoryListener; unregister: () => void }>();
 
   /** Wires a data plane to `system` and `ramList`; options as for DataPlane (the dirty sink defaults to the RamList's bitmaps). */
   constructor(
@@ -69,18 +70,24 @@ export class MemorySystemDataPlane {
 
   /**
    * The data path of address space `name` (created in the MemorySystem
-   * beforehand), kept in step with its commits. One object per name.
+   * beforehand), kept in step with its commits. One object per name while
+   * the address space lives; if it was destroyed (which unregisters our
+   * listener) and created again, a new object follows the new one.
    */
   addressSpace(name: string): AddressSpaceAccess {
     const known = this.spaces.get(name);
-    if (known !== undefined) return known.as;
+    if (known !== undefined) {
+      if (this.system.listeners().some((e) => e.listener === known.listener)) return known.as;
+      this.spaces.delete(name);
+    }
     const as = this.plane.createAddressSpace(name);
     this.plane.publish(as, this.system.flatView(name));
-    const unregister = this.system.registerListener(name, {
+    const listener: MemoryListener = {
       name: `data-plane:${name}`,
       commit: () => this.plane.publish(as, this.system.flatView(name)),
-    });
-    this.spaces.set(name, { as, unregister });
+    };
+    const unregister = this.system.registerListener(name, listener);
+    this.spaces.set(name, { as, listener, unregister });
     return as;
   }
 
