@@ -5,6 +5,7 @@ import {
   S_INTS, SSTATUS_MASK,
 } from './csr.js';
 import type { Clint, ClintCpu } from './devices/clint.js';
+import type { LogSink } from './log.js';
 import { EXIT_TB, GUEST_TRAP } from './signals.js';
 import { TLB_SIZE, Tlb } from './tlb.js';
 
@@ -106,6 +107,11 @@ export class Cpu implements ClintCpu {
    * was translated from, and the store takes effect the next time it runs.
    */
   preciseSmc = false;
+  /** Enabled log categories (see log.ts LOG_BITS) and where lines go. */
+  logMask = 0;
+  logSink: LogSink | null = null;
+  /** Guest pcs where execution stops with reason `breakpoint` (checked after insn_start). */
+  readonly breakpoints = new Set<number>();
   /** Called on every TLB flush (the jump cache follows it). */
   onTlbFlush: (() => void) | null = null;
 
@@ -164,6 +170,13 @@ export class Cpu implements ClintCpu {
 
   /** Trap entry for an exception or interrupt `cause` (interrupt bit stripped) at the current pc. */
   trapEnter(cause: number, tval: number, interrupt: boolean): void {
+    if ((this.logMask & 2) !== 0 && this.logSink) {
+      this.logSink(
+        'int',
+        `${interrupt ? 'interrupt' : 'exception'} cause=${cause} tval=0x${(tval >>> 0).toString(16)} ` +
+          `pc=0x${(this.pc >>> 0).toString(16)} priv=${this.priv}`,
+      );
+    }
     const deleg = interrupt ? this.mideleg : this.medeleg;
     const full = interrupt ? (cause | 0x80000000) >>> 0 : cause;
     let ms = this.mstatus;
@@ -588,6 +601,9 @@ export class Cpu implements ClintCpu {
   }
 
   private pageFault(va: number, access: number, k: number): never {
+    if ((this.logMask & 4) !== 0 && this.logSink) {
+      this.logSink('mmu', `page fault: ${['load', 'store', 'fetch'][access]} va=0x${(va >>> 0).toString(16)} satp=0x${(this.satp >>> 0).toString(16)}`);
+    }
     return this.raise(
       access === Access.FETCH ? Cause.INSN_PAGE_FAULT : access === Access.LOAD ? Cause.LOAD_PAGE_FAULT : Cause.STORE_PAGE_FAULT,
       va,
@@ -678,10 +694,19 @@ export class Cpu implements ClintCpu {
       this.ioK = k >= 0 ? k : 0;
       v = this.bus.ioRead(pa, size);
       this.ioK = 0;
-      if (v !== v) this.raise(Cause.LOAD_ACCESS, va, k);
+      if (v !== v) {
+        this.guestError('load', pa);
+        this.raise(Cause.LOAD_ACCESS, va, k);
+      }
     }
     if (!signed) return size === 4 ? v | 0 : v;
     return size === 1 ? (v << 24) >> 24 : size === 2 ? (v << 16) >> 16 : v | 0;
+  }
+
+  private guestError(what: string, pa: number): void {
+    if ((this.logMask & 8) !== 0 && this.logSink) {
+      this.logSink('guest_errors', `${what} from unassigned address 0x${pa.toString(16)}`);
+    }
   }
 
   private ramBytes(off: number, n: number): number {
@@ -723,7 +748,10 @@ export class Cpu implements ClintCpu {
     this.ioK = k >= 0 ? k : 0;
     const ok = this.bus.ioWrite(pa, size, value);
     this.ioK = 0;
-    if (!ok) this.raise(Cause.STORE_ACCESS, va, k);
+    if (!ok) {
+      this.guestError('store', pa);
+      this.raise(Cause.STORE_ACCESS, va, k);
+    }
     if (this.stopReason === 'exit' && k >= 0 && this.curTb !== null) {
       // The finisher ends the run at this store, as QEMU's exit() does mid-block.
       this.restore(k + 1);

@@ -33,3 +33,5 @@ export { Clint, INSNS_PER_TICK } from './devices/clint.js';
 export type { ClintCpu } from './devices/clint.js';
 export { Mrom, fdtAddress } from './devices/mrom.js';
 export { GUEST_TRAP, EXIT_TB, GuestTrapSignal, ExitTbSignal } from './signals.js';
+export { LOG_BITS, logMask } from './log.js';
+export type { LogCategory, LogSink } from './log.js';

@@ -153,8 +153,14 @@ export class Interpreter {
   runUntilEvent(): void {
     const cpu = this.cpu;
     const d = this.d;
+    const bps = cpu.breakpoints;
     while (cpu.instret < cpu.eventAt) {
       const pc = cpu.pc;
+      if (bps.size !== 0 && bps.has(pc)) {
+        cpu.stopReason = 'breakpoint';
+        cpu.eventAt = 0;
+        return;
+      }
       decodeInsn(cpu.fetchInsn(pc), d);
       execute(cpu, d, pc, -1);
       cpu.instret++;

@@ -6,6 +6,8 @@ import { Mrom, fdtAddress } from './devices/mrom.js';
 import { SifiveTest } from './devices/sifiveTest.js';
 import { Uart16550 } from './devices/uart16550.js';
 import { loadElf } from './elf.js';
+import { logMask } from './log.js';
+import type { LogCategory, LogSink } from './log.js';
 import type { ElfImage } from './elf.js';
 import { Interpreter } from './interp.js';
 import { EXIT_TB, GUEST_TRAP } from './signals.js';
@@ -33,6 +35,8 @@ export interface VirtMachineOptions {
   onUart?: (byte: number) => void;
   /** RAM backing store, e.g. shared with another thread. */
   ramBuffer?: SharedArrayBuffer;
+  /** QEMU-style `-d` logging: which categories, and where the lines go. */
+  log?: { categories: readonly LogCategory[]; sink: LogSink };
 }
 
 /** Result of {@link VirtMachine.run}. */
@@ -89,6 +93,10 @@ export class VirtMachine {
     this.bus.map(VIRT_MEMMAP.uart0.base, VIRT_MEMMAP.uart0.size, this.uart);
     this.cpu = new Cpu(this.bus, this.clint);
     this.cpu.pc = VIRT_MEMMAP.mrom.base;
+    if (opts.log) {
+      this.cpu.logMask = logMask(opts.log.categories);
+      this.cpu.logSink = opts.log.sink;
+    }
     this.engineKind = opts.engine ?? 'jit';
     this.interp = new Interpreter(this.cpu);
     this.translator = new Translator(this.cpu);
@@ -115,6 +123,12 @@ export class VirtMachine {
    */
   run(maxInsns = Infinity): RunResult {
     const cpu = this.cpu;
+    if (cpu.stopReason === 'breakpoint' && cpu.breakpoints.has(cpu.pc) && maxInsns > 0) {
+      // Resuming from a breakpoint: run the instruction under it once, unchecked.
+      cpu.stopReason = 'none';
+      this.stepOnce();
+      maxInsns--;
+    }
     if (cpu.stopReason !== 'exit') cpu.stopReason = 'none';
     cpu.budgetAt = cpu.instret + maxInsns;
     cpu.eventAt = 0;
@@ -155,6 +169,12 @@ export class VirtMachine {
   step(): RunResult {
     const cpu = this.cpu;
     cpu.checkEvents();
+    this.stepOnce();
+    return { reason: cpu.stopReason, exitStatus: cpu.exitStatus, instret: cpu.instret };
+  }
+
+  private stepOnce(): void {
+    const cpu = this.cpu;
     try {
       this.interp.step();
     } catch (e) {
@@ -162,7 +182,21 @@ export class VirtMachine {
       if (e === GUEST_TRAP) cpu.takeException();
       else if (e !== EXIT_TB) throw e;
     }
-    return { reason: cpu.stopReason, exitStatus: cpu.exitStatus, instret: cpu.instret };
+  }
+
+  /**
+   * Stops execution before the instruction at guest virtual `pc` runs (`reason`
+   * `breakpoint`); the next {@link VirtMachine.run} executes it and goes on.
+   */
+  addBreakpoint(pc: number): void {
+    this.cpu.breakpoints.add(pc | 0);
+    this.translator.flush();
+  }
+
+  /** Removes a breakpoint set with {@link VirtMachine.addBreakpoint}. */
+  removeBreakpoint(pc: number): void {
+    this.cpu.breakpoints.delete(pc | 0);
+    this.translator.flush();
   }
 
   /** Asks a running {@link VirtMachine.run} to return at the next block boundary. */

@@ -1,6 +1,6 @@
 import { Cause } from './cause.js';
 import type { Cpu } from './cpu.js';
-import { Decoded, Op, decode } from './decode.js';
+import { Decoded, OP_NAMES, Op, decode } from './decode.js';
 import { Interpreter, execute } from './interp.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './internal/mulh.js';
 import { TLB_SIZE } from './tlb.js';
@@ -203,8 +203,17 @@ export class Translator {
     this.slots = 0;
     let ended = false;
     let k = 0;
+    const bps = cpu.breakpoints;
     for (; k < decs.length; k++) {
       const d = decs[k]!;
+      if (bps.size !== 0 && bps.has(pcs[k]!)) {
+        // Checked after this instruction's insn_start (upstream b933066ae0): the stop
+        // restores exactly this pc, and nothing of the instruction has run.
+        body.push(`${wb}cpu.pc=${pcs[k]!};cpu.instret+=${k};cpu.stopReason="breakpoint";cpu.eventAt=0;return ${TbExit.REQUESTED};`);
+        ended = true;
+        k++;
+        break;
+      }
       const code = this.emit(d, pcs[k]!, k, priv, mmuBase, pc, wb);
       body.push(code.src);
       size += code.src.length;
@@ -248,6 +257,10 @@ export class Translator {
     }
     this.translated++;
     if (this.trace) this.trace(tb);
+    if ((cpu.logMask & 1) !== 0 && cpu.logSink) {
+      const dis = decs.map((d, i) => `0x${(pcs[i]! >>> 0).toString(16)}: ${OP_NAMES[d.op]}`).join('\n');
+      cpu.logSink('in_asm', `TB pc=0x${(pc >>> 0).toString(16)} phys=0x${pa.toString(16)} flags=${flags} n=${k}\n${dis}`);
+    }
     return tb;
   }
 
