@@ -77,6 +77,13 @@ export function visitFlatViewDiff(oldView: FlatView, newView: FlatView, visit: T
     while (i < o.length || j < nw.length) {
       const fo = i < o.length ? (o[i] as FlatRange) : undefined;
       const fn = j < nw.length ? (nw[j] as FlatRange) : undefined;
+      if (fo === fn && fo !== undefined) {
+        // the same range object in both views (common after an incremental commit)
+        if (adding) visit('regionNop', fo, 0, 0);
+        i++;
+        j++;
+        continue;
+      }
       if (fo !== undefined && (fn === undefined || fo.start < fn.start || (fo.start === fn.start && !flatRangeEqual(fo, fn)))) {
         if (!adding) visit('regionDel', fo, 0, 0);
         i++;

@@ -55,13 +55,23 @@ export function patchFlatView(input: RenderInput, old: FlatView, windows: readon
     i++;
     cur = src[i];
   };
+  // invariant: cur is src[i] or a tail cut from it
   for (const [w0, w1] of ws) {
-    let first = true;
-    while (cur !== undefined && cur.start + cur.size <= w0) {
-      if (first) pushMerging(out, cur);
-      else out.push(cur);
-      first = false;
-      advance();
+    if (cur !== undefined && cur.start + cur.size <= w0) {
+      // ranges wholly before the window are kept as they are: find the first
+      // one ending after w0 by bisection (ends ascend), copy the rest over
+      pushMerging(out, cur);
+      let lo = i + 1;
+      let hi = src.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        const r = src[mid] as FlatRange;
+        if (r.start + r.size <= w0) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = i + 1; k < lo; k++) out.push(src[k] as FlatRange);
+      i = lo;
+      cur = src[i];
     }
     if (cur !== undefined && cur.start < w0) pushMerging(out, cut(cur, cur.start, w0));
     while (cur !== undefined && cur.start < w1) {
