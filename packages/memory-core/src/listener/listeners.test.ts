@@ -435,3 +435,32 @@ describe('re-entrancy', () => {
     expect(log[0]).toBe('L:begin');
   });
 });
+
+describe('a throwing listener', () => {
+  it('gets its error rethrown after the commit is finished: every view published, commit delivered, later commits correct', () => {
+    const m = machine();
+    m.createContainer({ name: 'r2', size: 0x100n });
+    m.createIo({ name: 'd2', size: 0x10n });
+    m.addSubregion('r2', 'd2', 0n);
+    m.createAddressSpace('second', 'r2');
+    const log: string[] = [];
+    let explode = true;
+    m.registerListener('as', {
+      regionDel: () => {
+        if (explode) throw new Error('listener bug');
+      },
+    });
+    m.registerListener('second', recorder('S', log));
+    log.length = 0;
+    expect(() => m.transaction(() => {
+      m.setEnabled('io', false);
+      m.setEnabled('d2', false);
+    })).toThrow('listener bug');
+    expect(m.flatView('as').ranges.map((r) => r.region)).toEqual(['ram']);
+    expect(m.flatView('second').ranges).toEqual([]);
+    expect(log).toEqual(['S:begin', 'S:del d2@0+10', 'S:commit']);
+    explode = false;
+    m.setEnabled('io', true);
+    expect(m.flatView('as').ranges.map((r) => r.region)).toEqual(['ram', 'io']);
+  });
+});

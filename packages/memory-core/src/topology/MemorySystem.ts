@@ -158,7 +158,9 @@ export class MemorySystem {
   /**
    * Validates, records, reduces and publishes one event, then runs its side
    * effects (listener delivery). Throws a typed error before any change when
-   * the event is invalid.
+   * the event is invalid. If a listener throws, the commit is still finished
+   * (every view published, every listener's commit called) and the first
+   * listener error is rethrown; the event then stays applied and logged.
    */
   apply(event: TopologyEvent): void {
     if (this.delivering > 0) throw new ReentrantMutationError(`applying a ${event.type} event`);
@@ -323,25 +325,34 @@ export class MemorySystem {
     this.dirtyAll = false;
     this.flagsTouched = false;
 
+    // A throwing listener must not leave views half-published (the next
+    // commit patches from them): finish the commit, then rethrow the first error.
+    let failure: { error: unknown } | null = null;
+    const guard = (fn: () => void): void => {
+      try {
+        fn();
+      } catch (error) {
+        failure ??= { error };
+      }
+    };
     const all = this.registry.all();
-    for (const e of all) e.listener.begin?.();
+    for (const e of all) guard(() => e.listener.begin?.());
     for (const name of s.addressSpaceOrder) {
       const oldView = this.views.get(name) ?? EMPTY_FLAT_VIEW;
       const newView = byRoot.get(rootOf.get(name) ?? null) ?? EMPTY_FLAT_VIEW;
       if (oldView === newView) continue;
-      try {
-        const listeners = this.registry.of(name);
-        let cache = this.sectionCaches.get(name);
-        if (cache === undefined) {
-          cache = new WeakMap();
-          this.sectionCaches.set(name, cache);
-        }
-        deliverFlatViewDiff(listeners, name, oldView, newView, cache);
-      } finally {
-        this.views.set(name, newView);
+      const listeners = this.registry.of(name);
+      let cache = this.sectionCaches.get(name);
+      if (cache === undefined) {
+        cache = new WeakMap();
+        this.sectionCaches.set(name, cache);
       }
+      const sections = cache;
+      guard(() => deliverFlatViewDiff(listeners, name, oldView, newView, sections));
+      this.views.set(name, newView);
     }
-    for (const e of all) e.listener.commit?.();
+    for (const e of all) guard(() => e.listener.commit?.());
+    if (failure !== null) throw (failure as { error: unknown }).error;
   }
 
   private uniqueId(name: string): string {
