@@ -35,3 +35,6 @@ export { Mrom, fdtAddress } from './devices/mrom.js';
 export { GUEST_TRAP, EXIT_TB, GuestTrapSignal, ExitTbSignal } from './signals.js';
 export { LOG_BITS, logMask } from './log.js';
 export type { LogCategory, LogSink } from './log.js';
+export { VcpuWorker, startVcpuWorker } from './worker/VcpuWorker.js';
+export type { VcpuWorkerOptions } from './worker/VcpuWorker.js';
+export type { VcpuStatus } from './worker/protocol.js';
