@@ -23,7 +23,7 @@
  */
 import type { MemTxAttrs, MemTxResult } from './attrs.js';
 import { MEMTX_OK, MEMTXATTRS_UNSPECIFIED } from './attrs.js';
-import { memoryAccessSize, memoryRegionAccessValid, mmioOut } from './adjust.js';
+import { dispatchRead, dispatchWrite, memoryAccessSize, memoryRegionAccessValid, mmioOut } from './adjust.js';
 import type { DataPlane } from './DataPlane.js';
 import type { Dispatch, Section } from './dispatch.js';
 import { Dispatch as DispatchClass } from './dispatch.js';
@@ -346,24 +346,31 @@ export class AddressSpaceAccess {
   /** Load that missed the RAM cache: look up, refill the cache for RAM, else the MMIO path. Returns the low 32 bits (high bits of 8-byte loads in mmioOut.hi). */
   private ldMiss(addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
     const s = this.dispatch.lookup(addr);
-    if (s.readDirect && addr + size <= s.end) {
-      this.fillRead(s);
-      this.result = MEMTX_OK;
-      const o = addr + s.delta;
-      const v = s.view;
-      if (size === 1) return s.bytes[o]!;
-      if (size === 2) return v.getUint16(o, !bigEndian);
-      if (size === 4) return v.getUint32(o, !bigEndian);
-      const a = v.getUint32(o, !bigEndian);
-      const b = v.getUint32(o + 4, !bigEndian);
-      mmioOut.hi = bigEndian ? a : b;
-      return bigEndian ? b : a;
-    }
+    if (s.readDirect && addr + size <= s.end) return this.ldRefill(s, addr, size, bigEndian);
     // MMIO, a hole, or an access running past the end of a RAM range: QEMU's
     // memory_ldst dispatches the whole access to the section's region.
-    const lo = this.plane.mmioRead(s.region, addr + s.delta, size, bigEndian, attrs);
+    const plane = this.plane;
+    const lo =
+      plane.bigLock === null
+        ? dispatchRead(s.region.mmio, addr + s.delta, size, bigEndian, attrs)
+        : plane.mmioRead(s.region, addr + s.delta, size, bigEndian, attrs);
     this.result = mmioOut.result;
     return lo;
+  }
+
+  /** RAM load after a cache miss: refill the read cache, then load. */
+  private ldRefill(s: Section, addr: number, size: number, bigEndian: boolean): number {
+    this.fillRead(s);
+    this.result = MEMTX_OK;
+    const o = addr + s.delta;
+    const v = s.view;
+    if (size === 1) return s.bytes[o]!;
+    if (size === 2) return v.getUint16(o, !bigEndian);
+    if (size === 4) return v.getUint32(o, !bigEndian);
+    const a = v.getUint32(o, !bigEndian);
+    const b = v.getUint32(o + 4, !bigEndian);
+    mmioOut.hi = bigEndian ? a : b;
+    return bigEndian ? b : a;
   }
 
   /** QEMU's address_space_ldub. Hot path. */
@@ -474,7 +481,11 @@ export class AddressSpaceAccess {
         return;
       }
     }
-    this.result = this.plane.mmioWrite(s.region, addr + s.delta, lo, hi, size, bigEndian, attrs);
+    const plane = this.plane;
+    this.result =
+      plane.bigLock === null
+        ? dispatchWrite(s.region.mmio, addr + s.delta, lo, hi, size, bigEndian, attrs)
+        : plane.mmioWrite(s.region, addr + s.delta, lo, hi, size, bigEndian, attrs);
   }
 
   /** QEMU's address_space_stb. Hot path. */

@@ -121,49 +121,69 @@ export function dispatchRead(ops: MmioOps, offset: number, size: number, bigEndi
     mmioOut.result = MEMTX_DECODE_ERROR;
     return 0;
   }
+  if (size <= 4 && size >= ops.implMin && size <= ops.implMax) {
+    // One call at the requested size: the common case, kept small so it inlines.
+    const o = ops.ops;
+    let lo: number;
+    let r: MemTxResult = MEMTX_OK;
+    if (o.read !== undefined) {
+      lo = o.read(offset, size, attrs);
+    } else if (o.readWithAttrs !== undefined) {
+      const out = ops.readOut;
+      out.value = 0;
+      r = o.readWithAttrs(offset, size, attrs, out);
+      lo = out.value;
+    } else {
+      lo = 0;
+    }
+    lo = size === 4 ? lo >>> 0 : lo & ((1 << (size * 8)) - 1);
+    if (bigEndian !== ops.bigEndian && size !== 1) lo = size === 2 ? bswap16(lo) : bswap32(lo);
+    mmioOut.hi = 0;
+    mmioOut.result = r;
+    return lo;
+  }
+  return dispatchReadAdjusted(ops, offset, size, bigEndian, attrs);
+}
+
+/** The split/widen part of dispatchRead (QEMU's access_with_adjusted_size loop). */
+function dispatchReadAdjusted(ops: MmioOps, offset: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
   const accessSize = Math.max(Math.min(size, ops.implMax), ops.implMin);
   let lo = 0;
   let hi = 0;
   let r: MemTxResult = MEMTX_OK;
-  if (accessSize === size && size <= 4) {
-    // One call, no shift: the common case.
-    lo = maskLo(callRead(ops, offset, size, attrs), size);
-    r = callResult;
-  } else {
-    for (let i = 0; i < size; i += accessSize) {
-      const shift = ops.bigEndian ? (size - accessSize - i) * 8 : i * 8;
-      let tLo = callRead(ops, offset + i, accessSize, attrs);
-      let tHi = callHi;
-      r |= callResult;
-      if (accessSize < 8) {
-        tLo = maskLo(tLo, accessSize);
-        tHi = 0;
-      }
-      if (shift >= 0) {
-        if (shift === 0) {
-          lo |= tLo;
-          hi |= tHi;
-        } else if (shift < 32) {
-          lo |= tLo << shift;
-          hi |= (tHi << shift) | (tLo >>> (32 - shift));
-        } else {
-          hi |= tLo << (shift - 32);
-        }
-      } else {
-        const s = -shift;
-        if (s < 32) {
-          lo |= (tLo >>> s) | (tHi << (32 - s));
-          hi |= tHi >>> s;
-        } else {
-          lo |= tHi >>> (s - 32);
-        }
-      }
-      lo >>>= 0;
-      hi >>>= 0;
+  for (let i = 0; i < size; i += accessSize) {
+    const shift = ops.bigEndian ? (size - accessSize - i) * 8 : i * 8;
+    let tLo = callRead(ops, offset + i, accessSize, attrs);
+    let tHi = callHi;
+    r |= callResult;
+    if (accessSize < 8) {
+      tLo = maskLo(tLo, accessSize);
+      tHi = 0;
     }
-    if (size < 8) hi = 0;
-    if (size < 4) lo = maskLo(lo, size);
+    if (shift >= 0) {
+      if (shift === 0) {
+        lo |= tLo;
+        hi |= tHi;
+      } else if (shift < 32) {
+        lo |= tLo << shift;
+        hi |= (tHi << shift) | (tLo >>> (32 - shift));
+      } else {
+        hi |= tLo << (shift - 32);
+      }
+    } else {
+      const s = -shift;
+      if (s < 32) {
+        lo |= (tLo >>> s) | (tHi << (32 - s));
+        hi |= tHi >>> s;
+      } else {
+        lo |= tHi >>> (s - 32);
+      }
+    }
+    lo >>>= 0;
+    hi >>>= 0;
   }
+  if (size < 8) hi = 0;
+  if (size < 4) lo = maskLo(lo, size);
   if (bigEndian !== ops.bigEndian) {
     if (size === 2) lo = bswap16(lo);
     else if (size === 4) lo = bswap32(lo);
@@ -194,6 +214,28 @@ export function dispatchWrite(
   attrs: MemTxAttrs,
 ): MemTxResult {
   if (!memoryRegionAccessValid(ops, offset, size, true, attrs)) return MEMTX_DECODE_ERROR;
+  if (size <= 4 && size >= ops.implMin && size <= ops.implMax) {
+    // One call at the requested size: the common case, kept small so it inlines.
+    let v = size === 4 ? lo >>> 0 : lo & ((1 << (size * 8)) - 1);
+    if (bigEndian !== ops.bigEndian && size !== 1) v = size === 2 ? bswap16(v) : bswap32(v);
+    const o = ops.ops;
+    if (o.write !== undefined) return o.write(offset, v, size, attrs) ?? MEMTX_OK;
+    if (o.writeWithAttrs !== undefined) return o.writeWithAttrs(offset, v, size, attrs);
+    return MEMTX_OK;
+  }
+  return dispatchWriteAdjusted(ops, offset, lo, hi, size, bigEndian, attrs);
+}
+
+/** The split/widen part of dispatchWrite (QEMU's access_with_adjusted_size loop). */
+function dispatchWriteAdjusted(
+  ops: MmioOps,
+  offset: number,
+  lo: number,
+  hi: number,
+  size: number,
+  bigEndian: boolean,
+  attrs: MemTxAttrs,
+): MemTxResult {
   if (size < 8) hi = 0;
   if (size < 4) lo = maskLo(lo, size);
   if (bigEndian !== ops.bigEndian) {
@@ -206,9 +248,6 @@ export function dispatchWrite(
     }
   }
   const accessSize = Math.max(Math.min(size, ops.implMax), ops.implMin);
-  if (accessSize === size && size <= 4) {
-    return callWrite(ops, offset, lo >>> 0, 0, size, attrs);
-  }
   let r: MemTxResult = MEMTX_OK;
   for (let i = 0; i < size; i += accessSize) {
     const shift = ops.bigEndian ? (size - accessSize - i) * 8 : i * 8;
