@@ -19,6 +19,7 @@ export { Interpreter, execute } from './interp.js';
 export { Translator, TB_MAX_INSNS, TB_CODE_BUDGET, TB_JMP_CACHE_SIZE } from './translate.js';
 export type { TbTraceSink } from './translate.js';
 export { TranslationBlock, TbExit } from './tb.js';
+export { TbHashTable, tbHashFunc } from './tbHash.js';
 export type { TbFunction } from './tb.js';
 export { Tlb, TLB_SIZE, TLB_BITS, NB_MMU_MODES } from './tlb.js';
 export { Decoded, Op, OP_NAMES, decode, decode16, decode32 } from './decode.js';

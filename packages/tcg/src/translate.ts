@@ -5,6 +5,7 @@ import { Interpreter, execute } from './interp.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './internal/mulh.js';
 import { TLB_SIZE } from './tlb.js';
 import { TbExit, TranslationBlock } from './tb.js';
+import { TbHashTable } from './tbHash.js';
 import type { TbFunction } from './tb.js';
 
 /** Most guest instructions in one block. */
@@ -50,7 +51,7 @@ function endsBlock(op: number): boolean {
  * softmmu, done here with a per-page code bitmap in the CPU).
  */
 export class Translator {
-  private readonly hash = new Map<number, TranslationBlock>();
+  private readonly hash = new TbHashTable();
   private readonly pageTbs = new Map<number, TranslationBlock[]>();
   private readonly jmpCache: (TranslationBlock | null)[] = new Array<TranslationBlock | null>(TB_JMP_CACHE_SIZE).fill(null);
   private readonly interp: Interpreter;
@@ -100,8 +101,7 @@ export class Translator {
       tb.valid = false;
       this.invalidated++;
       if (tb === cpu.curTb) hit = true;
-      const key = tb.physPc * 16 + tb.flags;
-      if (this.hash.get(key) === tb) this.hash.delete(key);
+      this.hash.remove(tb);
     }
     return hit;
   }
@@ -145,8 +145,8 @@ export class Translator {
     if (pa < 0) return null;
     const off = pa - cpu.ramBase;
     if (off < 0 || off >= cpu.ramSize) return null;
-    tb = this.hash.get(pa * 16 + flags) ?? null;
-    if (tb === null || tb.pc !== pc || !tb.valid) {
+    tb = this.hash.lookup(pa, pc | 0, flags);
+    if (tb === null || !tb.valid) {
       tb = this.translate(pc, pa, flags);
       if (tb === null) return null;
     }
@@ -244,7 +244,7 @@ export class Translator {
       cpu.ram8, cpu.ramI8, cpu.ram16, cpu.ramI16, cpu.ram32,
       execute, decs, mulh, mulhsu, mulhu, div, divu, rem, remu,
     );
-    this.hash.set(pa * 16 + flags, tb);
+    this.hash.insert(tb);
     let list = this.pageTbs.get(ramPage);
     if (!list) {
       list = [];
