@@ -148,6 +148,24 @@ describe('render', () => {
     expect(m.flatView('as').ranges[0]?.size).toBe(1n << 64n);
   });
 
+  it('addresses closer than a double can tell apart, near 2^63, are ordered and cut exactly', () => {
+    const m = base();
+    const top = 1n << 63n;
+    m.createIo({ name: 'a', size: 10n });
+    m.createIo({ name: 'b', size: 1n });
+    m.createIo({ name: 'c', size: 3n });
+    m.addSubregion('sys', 'a', top + 5n);
+    m.addSubregion('sys', 'b', top + 8n, 1);
+    m.addSubregion('sys', 'c', top);
+    const h = (x: bigint) => (x - top).toString(16);
+    expect(m.flatView('as').ranges.map((r) => `${h(r.start)}+${r.size} ${r.region}@${r.offsetInRegion}`)).toEqual([
+      '0+3 c@0',
+      '5+3 a@0',
+      '8+1 b@0',
+      '9+6 a@4',
+    ]);
+  });
+
   it('a zero-size region renders nothing', () => {
     const m = base();
     m.createIo({ name: 'z', size: 0n });

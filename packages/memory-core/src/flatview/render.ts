@@ -143,24 +143,36 @@ function sweep(fills: readonly Fill[], input: RenderInput): FlatRange[] {
     emit(f, f.start, f.end);
     return out;
   }
-  const byStart = Array.from({ length: n }, (_, i) => i).sort(
-    (x, y) => cmpBig((fills[x] as Fill).start, (fills[y] as Fill).start) || x - y,
-  );
+  // Sort on doubles first (Number() is monotonic, so exact ties of the
+  // rounded keys are the only pairs that need a bigint comparison).
   const coords: bigint[] = new Array<bigint>(2 * n);
+  const keys = new Float64Array(2 * n);
   for (let i = 0; i < n; i++) {
     const f = fills[i] as Fill;
     coords[2 * i] = f.start;
     coords[2 * i + 1] = f.end;
+    keys[2 * i] = Number(f.start);
+    keys[2 * i + 1] = Number(f.end);
   }
-  coords.sort(cmpBig);
+  const byStart = Array.from({ length: n }, (_, i) => i).sort(
+    (x, y) =>
+      (keys[2 * x] as number) - (keys[2 * y] as number) ||
+      cmpBig((fills[x] as Fill).start, (fills[y] as Fill).start) ||
+      x - y,
+  );
+  const order = Array.from({ length: 2 * n }, (_, i) => i).sort(
+    (x, y) => (keys[x] as number) - (keys[y] as number) || cmpBig(coords[x] as bigint, coords[y] as bigint),
+  );
   const heap = new IndexHeap();
   let p = 0;
   let curOwner = -1;
   let curStart = 0n;
   let curEnd = 0n;
-  for (let k = 0; k < coords.length; k++) {
-    const x = coords[k] as bigint;
-    if (k > 0 && x === coords[k - 1]) continue;
+  let prev: bigint | null = null;
+  for (let k = 0; k < order.length; k++) {
+    const x = coords[order[k] as number] as bigint;
+    if (x === prev) continue;
+    prev = x;
     while (p < n && (fills[byStart[p] as number] as Fill).start <= x) heap.push(byStart[p++] as number);
     while (heap.size > 0 && (fills[heap.top()] as Fill).end <= x) heap.pop();
     const owner = heap.size > 0 ? heap.top() : -1;
