@@ -49,13 +49,12 @@ export function patchFlatView(input: RenderInput, old: FlatView, windows: readon
   const src = old.ranges;
   const out: FlatRange[] = [];
   let i = 0;
-  // the part of src[i] not consumed yet (src[i] itself, or its tail after a window)
+  // the part of src[i] not consumed yet: src[i] itself, or its tail after a window
   let cur: FlatRange | undefined = src[0];
   const advance = (): void => {
     i++;
     cur = src[i];
   };
-  // invariant: cur is src[i] or a tail cut from it
   for (const [w0, w1] of ws) {
     if (cur !== undefined && cur.start + cur.size <= w0) {
       // ranges wholly before the window are kept as they are: find the first
