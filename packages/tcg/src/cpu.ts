@@ -553,13 +553,15 @@ export class Cpu implements ClintCpu {
         return;
       default:
         if (num >= Csr.PMPCFG0 && num < Csr.PMPCFG0 + 4) {
-          this.pmpcfg[num - Csr.PMPCFG0] = v;
-          this.tlbFlush();
+          this.writePmpcfg(num - Csr.PMPCFG0, v);
           return;
         }
         if (num >= Csr.PMPADDR0 && num < Csr.PMPADDR0 + 16) {
-          this.pmpaddr[num - Csr.PMPADDR0] = v;
-          this.tlbFlush();
+          const i = num - Csr.PMPADDR0;
+          if (!this.pmpLocked(i) && !(i < 15 && this.pmpLocked(i + 1) && ((this.pmpcfg[(i + 1) >>> 2]! >>> (((i + 1) & 3) * 8 + 3)) & 3) === 1)) {
+            this.pmpaddr[i] = v;
+            this.tlbFlush();
+          }
           return;
         }
         // Counters and the other read-as-zero CSRs ignore writes.
@@ -568,21 +570,70 @@ export class Cpu implements ClintCpu {
     }
   }
 
+  /** True when some locked PMP entry exists (then M-mode accesses are checked too). */
+  private pmpOn = false;
+
+  private pmpLocked(i: number): boolean {
+    return ((this.pmpcfg[i >>> 2]! >>> ((i & 3) * 8)) & 0x80) !== 0;
+  }
+
+  private writePmpcfg(reg: number, v: number): void {
+    let cur = this.pmpcfg[reg]!;
+    for (let b = 0; b < 4; b++) {
+      if (this.pmpLocked(reg * 4 + b)) continue;
+      const cfg = (v >>> (b * 8)) & 0xff;
+      cur = (cur & ~(0xff << (b * 8))) | (cfg << (b * 8));
+    }
+    this.pmpcfg[reg] = cur;
+    let locked = false;
+    for (let i = 0; i < 16; i++) if (this.pmpLocked(i)) locked = true;
+    this.pmpOn = locked;
+    this.tlbFlush();
+  }
+
   // ---- address translation ----
 
   /**
-   * PMP, reduced: M-mode may access everything; S and U need at least one configured
-   * entry (QEMU denies S/U everything when PMP exists and no entry is set). Entries
-   * are not matched by address yet.
+   * PMP check of `[pa, pa + size)` for `access` at privilege `mode` (QEMU 7.2's
+   * pmp_hart_has_privs): the lowest-numbered entry that matches all bytes decides; an
+   * entry matching only some bytes denies; with no match M-mode is allowed and S/U are
+   * not. M-mode is checked only against locked entries.
    */
-  private pmpAllows(mmuIdx: number): boolean {
-    if (mmuIdx === Priv.M) return true;
-    const c = this.pmpcfg;
-    for (let i = 0; i < 4; i++) {
-      const w = c[i]!;
-      if ((w & 0x18) || (w & 0x1800) || (w & 0x180000) || (w & 0x18000000)) return true;
+  pmpAllows(pa: number, size: number, access: number, mode: number): boolean {
+    const cfgs = this.pmpcfg;
+    const addrs = this.pmpaddr;
+    const end = pa + size;
+    let prevTop = 0;
+    for (let i = 0; i < 16; i++) {
+      const cfg = (cfgs[i >>> 2]! >>> ((i & 3) * 8)) & 0xff;
+      const a = (cfg >>> 3) & 3;
+      const raw = addrs[i]! >>> 0;
+      let lo: number;
+      let hi: number;
+      if (a === 0) {
+        prevTop = raw * 4;
+        continue;
+      } else if (a === 1) {
+        lo = prevTop;
+        hi = raw * 4;
+      } else if (a === 2) {
+        lo = raw * 4;
+        hi = lo + 4;
+      } else {
+        let t = 0;
+        while (t < 32 && ((raw >>> t) & 1) === 1) t++;
+        const span = 2 ** (t + 3);
+        lo = Math.floor((raw * 4) / span) * span;
+        hi = lo + span;
+      }
+      prevTop = raw * 4;
+      if (end <= lo || pa >= hi) continue;
+      if (pa < lo || end > hi) return false;
+      if (mode === Priv.M && (cfg & 0x80) === 0) return true;
+      const bit = access === Access.LOAD ? 1 : access === Access.STORE ? 2 : 4;
+      return (cfg & bit) !== 0;
     }
-    return false;
+    return mode === Priv.M;
   }
 
   /**
@@ -594,7 +645,7 @@ export class Cpu implements ClintCpu {
     va >>>= 0;
     let pa = va;
     if (mmuIdx !== Priv.M && this.satp < 0) pa = this.walk(va, access, mmuIdx, k);
-    if (!this.pmpAllows(mmuIdx)) {
+    if ((this.pmpOn || mmuIdx !== Priv.M) && !this.pmpAllows(pa, 1, access, mmuIdx)) {
       this.raise(access === Access.FETCH ? Cause.INSN_ACCESS : access === Access.LOAD ? Cause.LOAD_ACCESS : Cause.STORE_ACCESS, va, k);
     }
     return pa;
@@ -655,6 +706,12 @@ export class Cpu implements ClintCpu {
   // ---- memory access: slow paths (TLB fill, MMIO, misaligned) ----
 
   private fill(va: number, pa: number, access: number, mmuIdx: number): void {
+    // A page that PMP does not treat as a whole stays out of the TLB: every access
+    // then takes the slow path and is checked byte-exactly.
+    if (this.pmpOn || mmuIdx !== Priv.M) {
+      const page = pa - (pa % 4096);
+      if (!this.pmpAllows(page, 4096, access, mmuIdx)) return;
+    }
     const off = pa - this.ramBase;
     const vpn = va >>> 12;
     const e = mmuIdx * TLB_SIZE + (vpn & (TLB_SIZE - 1));

@@ -257,3 +257,39 @@ describe('run loop: budget, resume, step, stop', () => {
     });
   }
 });
+
+describe('PMP', () => {
+  it('U-mode accesses follow the first matching entry; M-mode ignores unlocked entries', () => {
+    // entry 0: TOR [0, 0x80010000) R+X; entry 1: NAPOT everything R+W+X.
+    const user = 0x80000400; // U-mode code: load ok, store above the TOR top ok, store into it faults
+    const words = withHandler([
+      ...li(1, (0x80010000 / 4) | 0), asm.csrrw(0, 0x3b0, 1),
+      ...li(1, -1), asm.csrrw(0, 0x3b1, 1),
+      ...li(1, 0x1f0d), asm.csrrw(0, 0x3a0, 1), // cfg0 = TOR|R|X, cfg1 = NAPOT|R|W|X
+      ...li(20, 0x80008000), ...li(21, 0x80020000),
+      asm.sw(20, 20, 0), // M-mode store into the R+X region: allowed
+      ...li(1, user), asm.csrrw(0, 0x341, 1), // mepc
+      asm.mret(), // MPP is U after reset
+    ]);
+    // U code at word 0x100 (0x80000400); the trap handler ends the run at the first trap.
+    const code = [asm.lw(5, 20, 0), asm.sw(20, 21, 0), asm.sw(20, 20, 4), asm.ecall()];
+    for (const engine of ENGINES) {
+      const all = [...words];
+      while (all.length < 0x100) all.push(asm.nop());
+      all.push(...code);
+      const m = machineWith(all, engine);
+      const causes: number[] = [];
+      m.cpu.logMask = 2;
+      m.cpu.logSink = (_c, msg) => causes.push(Number(/cause=(\d+)/.exec(msg)![1]));
+      const r = m.run(10_000);
+      expect(r.reason).toBe('exit');
+      const dv = new DataView(m.bus.ram.buffer);
+      expect(m.cpu.x[5]).toBe(0x80008000 | 0);
+      expect(dv.getUint32(0x8004, true)).toBe(0);
+      expect(dv.getUint32(0x20000, true)).toBe(0x80008000);
+      expect(causes).toEqual([7]);
+      expect(m.cpu.mepc >>> 0).toBe(user + 8);
+      expect(m.cpu.mtval >>> 0).toBe(0x80008004);
+    }
+  });
+});
