@@ -1,17 +1,58 @@
 /**
- * Random hand-built FlatViews and random accesses through the data path
- * against a naive per-byte model of the same FlatView.
+ * Random topologies and random accesses through the data path against a
+ * naive per-byte model of the same FlatView: hand-built FlatViews, and region
+ * trees built with the MemorySystem (containers, priorities, overlaps,
+ * aliases with offsets, readonly aliases, romd modes, dirty logging),
+ * rendered by the control plane.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RamList } from '../ram/ramList.js';
+import { MemorySystem } from '../topology/MemorySystem.js';
 import type { FlatRange } from '../topology/types.js';
+import { DIRTY_MEMORY_VGA } from '../topology/types.js';
 import { DataPlane } from './DataPlane.js';
 import type { DirtyMemorySink } from './dirty.js';
 import type { ModelKind, ModelOp, ModelRegion } from './internal/byteModel.js';
 import { runModelOps } from './internal/byteModel.js';
-import type { DeviceSpec } from './internal/byteModelArb.js';
-import { deviceSpecArb, memoryLikeOps, modelOpArb } from './internal/byteModelArb.js';
 import { flatRange, flatView, HandRegionSource } from './internal/handTopology.js';
+import type { DeviceSpec } from './internal/memoryLikeDevice.js';
+import { memoryLikeOps } from './internal/memoryLikeDevice.js';
+import { MemorySystemDataPlane } from './memorySystemDataPlane.js';
+import type { DeviceEndianness } from './ops.js';
+
+/** Random accesses at addresses in [0, limit]. */
+function modelOpArb(limit: number): fc.Arbitrary<ModelOp> {
+  return fc.oneof(
+    fc.record({ t: fc.constant('read' as const), addr: fc.integer({ min: 0, max: limit }), len: fc.integer({ min: 1, max: 40 }) }),
+    fc.record({
+      t: fc.constant('write' as const),
+      addr: fc.integer({ min: 0, max: limit }),
+      data: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 40 }),
+    }),
+    fc.record({
+      t: fc.constant('ld' as const),
+      addr: fc.integer({ min: 0, max: limit }),
+      size: fc.constantFrom<1 | 2 | 4 | 8>(1, 2, 4, 8),
+      be: fc.boolean(),
+    }),
+    fc.record({
+      t: fc.constant('st' as const),
+      addr: fc.integer({ min: 0, max: limit }),
+      size: fc.constantFrom<1 | 2 | 4 | 8>(1, 2, 4, 8),
+      be: fc.boolean(),
+      value: fc.integer({ min: 0, max: 0xffffffff }),
+      hi: fc.integer({ min: 0, max: 0xffffffff }),
+    }),
+  );
+}
+
+/** Random device parameters. */
+const deviceSpecArb: fc.Arbitrary<DeviceSpec> = fc.record({
+  endianness: fc.constantFrom<DeviceEndianness>('little', 'big', 'native'),
+  implMax: fc.constantFrom(1, 2, 4),
+  validMax: fc.constantFrom(0, 1, 2, 4, 8),
+});
 
 const PAGE = 4096;
 const RAM_SIZE = 0x4000;
@@ -131,5 +172,174 @@ function run(s: Scenario): void {
 describe('data path vs a per-byte model of the FlatView', () => {
   it('random hand-built FlatViews and accesses give the same bytes, results and dirty pages', () => {
     fc.assert(fc.property(scenarioArb, (s) => run(s)), { numRuns: 300 });
+  });
+});
+
+const SPACE = 0x3000;
+
+type LeafKind = 'ram' | 'rom' | 'romDevice' | 'io' | 'reservation';
+
+interface LeafSpec {
+  kind: LeafKind;
+  size: number; // 8-byte units
+  device: DeviceSpec;
+  romd: boolean;
+  vgaLog: boolean;
+}
+
+interface AliasSpec {
+  target: number;
+  offset: number; // 8-byte units
+  size: number;
+  readonly: boolean;
+}
+
+interface Placement {
+  parent: number; // index into containers (0 = system)
+  addr: number; // 8-byte units
+  priority: number;
+}
+
+interface TreeScenario {
+  tcg: boolean;
+  globalLog: boolean;
+  containers: { size: number; placement: Placement }[];
+  leaves: { leaf: LeafSpec; placement: Placement | null }[];
+  aliases: { alias: AliasSpec; placement: Placement }[];
+  ops: ModelOp[];
+  targetBig: boolean;
+}
+
+const placementArb = (nParents: number): fc.Arbitrary<Placement> =>
+  fc.record({
+    parent: fc.integer({ min: 0, max: nParents - 1 }),
+    addr: fc.integer({ min: 0, max: SPACE / 8 - 1 }),
+    priority: fc.integer({ min: -1, max: 2 }),
+  });
+
+const leafArb: fc.Arbitrary<LeafSpec> = fc.record({
+  kind: fc.constantFrom<LeafKind>('ram', 'ram', 'rom', 'romDevice', 'io', 'io', 'reservation'),
+  size: fc.oneof(fc.integer({ min: 1, max: 32 }), fc.integer({ min: 64, max: 512 })),
+  device: deviceSpecArb,
+  romd: fc.boolean(),
+  vgaLog: fc.boolean(),
+});
+
+const treeScenarioArb: fc.Arbitrary<TreeScenario> = fc
+  .record({ nContainers: fc.integer({ min: 0, max: 2 }), nLeaves: fc.integer({ min: 1, max: 6 }) })
+  .chain(({ nContainers, nLeaves }) =>
+    fc.record({
+      tcg: fc.boolean(),
+      globalLog: fc.boolean(),
+      // container i (1-based among parents) may only go into parents < i: no cycles
+      containers: fc.tuple(
+        ...Array.from({ length: nContainers }, (_, i) =>
+          fc.record({ size: fc.integer({ min: 16, max: 512 }), placement: placementArb(i + 1) }),
+        ),
+      ),
+      leaves: fc.array(fc.record({ leaf: leafArb, placement: fc.option(placementArb(nContainers + 1), { freq: 4 }) }), {
+        minLength: nLeaves,
+        maxLength: nLeaves,
+      }),
+      aliases: fc.array(
+        fc.record({
+          alias: fc.record({
+            target: fc.integer({ min: 0, max: nLeaves - 1 }),
+            offset: fc.integer({ min: 0, max: 64 }),
+            size: fc.integer({ min: 1, max: 256 }),
+            readonly: fc.boolean(),
+          }),
+          placement: placementArb(nContainers + 1),
+        }),
+        { maxLength: 3 },
+      ),
+      ops: fc.array(modelOpArb(SPACE), { minLength: 1, maxLength: 40 }),
+      targetBig: fc.boolean(),
+    }),
+  );
+
+function runTree(s: TreeScenario): void {
+  const ms = new MemorySystem({ tcg: s.tcg });
+  const system = ms.createContainer({ name: 'system', size: BigInt(SPACE) });
+  const parents = [system];
+  const add = (child: string, p: Placement) =>
+    ms.addSubregion(parents[p.parent]!, child, BigInt(p.addr * 8), p.priority);
+  ms.begin();
+  for (const c of s.containers) {
+    const id = ms.createContainer({ name: 'c', size: BigInt(c.size * 8) });
+    add(id, c.placement);
+    parents.push(id);
+  }
+  const leafIds: string[] = [];
+  const leafSpecs = new Map<string, LeafSpec>();
+  for (const [i, { leaf, placement }] of s.leaves.entries()) {
+    const o = { name: `${leaf.kind}${i}`, size: BigInt(leaf.size * 8) };
+    const id =
+      leaf.kind === 'ram'
+        ? ms.createRam(o)
+        : leaf.kind === 'rom'
+          ? ms.createRom(o)
+          : leaf.kind === 'romDevice'
+            ? ms.createRomDevice(o)
+            : leaf.kind === 'io'
+              ? ms.createIo(o)
+              : ms.createReservation(o);
+    if (leaf.kind === 'romDevice' && !leaf.romd) ms.setRomdMode(id, false);
+    if (leaf.kind === 'ram' && leaf.vgaLog) ms.setLog(id, true, DIRTY_MEMORY_VGA);
+    if (placement !== null) add(id, placement);
+    leafIds.push(id);
+    leafSpecs.set(id, leaf);
+  }
+  for (const { alias, placement } of s.aliases) {
+    const target = leafIds[alias.target]!;
+    const tsize = leafSpecs.get(target)!.size;
+    const offset = Math.min(alias.offset, tsize - 1);
+    const size = Math.min(alias.size, tsize - offset);
+    const id = ms.createAlias({ name: 'alias', size: BigInt(size * 8), target, offset: BigInt(offset * 8) });
+    if (alias.readonly) ms.setReadonly(id, true);
+    add(id, placement);
+  }
+  if (s.globalLog) ms.globalDirtyLogStart();
+  ms.commit();
+  ms.createAddressSpace('memory', system);
+
+  const ramList = new RamList({ tcg: s.tcg });
+  const sink = new PageSink();
+  const dp = new MemorySystemDataPlane(ms, ramList, { dirty: sink, targetEndianness: s.targetBig ? 'big' : 'little' });
+  const stores = new Map<string, Uint8Array>();
+  for (const id of leafIds) {
+    const leaf = leafSpecs.get(id)!;
+    if (leaf.kind === 'io') {
+      const store = new Uint8Array(leaf.size * 8 + 16);
+      stores.set(id, store);
+      dp.plane.registerOps(id, memoryLikeOps(store, leaf.device, s.targetBig));
+    }
+  }
+  const as = dp.addressSpace('memory');
+  const view = ms.flatView('memory');
+  const regions = new Map<string, ModelRegion>();
+  for (const fr of view.ranges) {
+    if (regions.has(fr.region)) continue;
+    const leaf = leafSpecs.get(fr.region)!;
+    const kind: ModelKind = leaf.kind === 'io' ? 'dev' : leaf.kind;
+    let real: Uint8Array;
+    let ramAddr = 0;
+    if (kind === 'dev' || kind === 'reservation') {
+      real = stores.get(fr.region) ?? new Uint8Array(0);
+    } else {
+      const block = ramList.findByRegion(fr.region)!;
+      real = block.host;
+      ramAddr = block.offset;
+      if (kind === 'romDevice') dp.plane.registerOps(fr.region, memoryLikeOps(real, leaf.device, s.targetBig));
+    }
+    regions.set(fr.region, { kind, validMax: leaf.device.validMax, real, model: new Uint8Array(real), ramAddr });
+  }
+  const bits = runModelOps(as, view.ranges, regions, s.ops, PAGE);
+  expect([...sink.bits].sort()).toEqual([...bits].sort());
+}
+
+describe('data path over MemorySystem-rendered FlatViews vs the per-byte model', () => {
+  it('random region trees (priorities, overlaps, aliases, readonly, romd, logging) and random accesses agree', () => {
+    fc.assert(fc.property(treeScenarioArb, (s) => runTree(s)), { numRuns: 200 });
   });
 });
