@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { produce } from 'immer';
 import { describe, expect, it } from 'vitest';
 import { emptyRegionTable, forEachRegion, regionCount, regionLookup, regionTableWith, regionTableWithout } from './regionTable.js';
@@ -72,5 +73,11 @@ describe('region table', () => {
     forEachRegion(plain, (r) => seen.push(r.id));
     expect(seen).toEqual(['a']);
     expect(Object.keys(regionTableWith(plain, 'b', region('b')))).toEqual(['a', 'b']);
+  });
+
+  it('prints its regions in Node (console.log / util.inspect), not the empty proxy target', () => {
+    const t = regionTableWith(emptyRegionTable(), 'pc.ram', region('pc.ram'));
+    expect(inspect(t)).toContain("'pc.ram'");
+    expect(inspect(t)).toContain("kind: 'io'");
   });
 });

@@ -85,10 +85,22 @@ class RegionTableData {
   }
 }
 
-/** Marker prototype: makes the record non-plain for Immer, and identifies tables. */
-class RegionTableRecord {}
-
 const tables = new WeakMap<object, RegionTableData>();
+/** Proxy target -> data, for Node's inspector (which shows a proxy's target, not its traps). */
+const targets = new WeakMap<object, RegionTableData>();
+
+/** Marker prototype: makes the record non-plain for Immer, and identifies tables. */
+class RegionTableRecord {
+  /** `console.log(state.regions)` in Node: print the regions, not the empty proxy target. */
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _depth: number,
+    options: object,
+    inspect: (value: unknown, options: object) => string,
+  ): string {
+    const data = tables.get(this) ?? targets.get(this);
+    return inspect(data === undefined ? {} : Object.fromEntries(data.entries()), options);
+  }
+}
 
 function recordOf(data: RegionTableData): Readonly<Record<string, RegionState>> {
   const target = Object.create(RegionTableRecord.prototype) as object;
@@ -118,6 +130,7 @@ function recordOf(data: RegionTableData): Readonly<Record<string, RegionState>> 
     setPrototypeOf: deny,
   });
   tables.set(proxy, data);
+  targets.set(target, data);
   return proxy as Readonly<Record<string, RegionState>>;
 }
 
