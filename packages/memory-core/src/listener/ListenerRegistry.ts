@@ -10,7 +10,9 @@ import type { MemoryListener, MemoryRegionSection } from './MemoryListener.js';
 /** A listener registered on one address space with a priority. */
 export interface RegisteredListener {
   readonly listener: MemoryListener;
+  /** QEMU's `MemoryListener.priority`: ascending order, equal priorities in registration order. */
   readonly priority: number;
+  /** Name of the address space it listens to. */
   readonly addressSpace: string;
 }
 

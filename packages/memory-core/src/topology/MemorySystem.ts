@@ -128,6 +128,7 @@ export class MemorySystem {
    */
   readonly events$: Observable<TopologyEvent> = this.subject.asObservable();
 
+  /** An empty topology; with `tcg: true` the first logged event is `tcgSet`. */
   constructor(options: MemorySystemOptions = {}) {
     this.incremental = options.incrementalRender ?? true;
     if (options.tcg === true) this.apply({ type: 'tcgSet', enabled: true });
