@@ -18,7 +18,7 @@ export type { StopReason, InsnStartData, CodeWriteHook } from './cpu.js';
 export { Interpreter, execute } from './interp.js';
 export { Translator, TB_MAX_INSNS, TB_CODE_BUDGET, TB_JMP_CACHE_SIZE } from './translate.js';
 export type { TbTraceSink } from './translate.js';
-export { TranslationBlock, TbExit } from './tb.js';
+export { TranslationBlock, TbExit, formatTb } from './tb.js';
 export { TbHashTable, tbHashFunc } from './tbHash.js';
 export type { TbFunction } from './tb.js';
 export { Tlb, TLB_SIZE, TLB_BITS, NB_MMU_MODES } from './tlb.js';

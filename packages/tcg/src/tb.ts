@@ -42,3 +42,9 @@ export class TranslationBlock implements InsnStartData {
     this.jmp = new Array<TranslationBlock | null>(slots).fill(null);
   }
 }
+
+/** One line describing a block, for `--trace` output: pc, physical pc, flags, size and exits. */
+export function formatTb(tb: TranslationBlock): string {
+  const hex = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
+  return `TB ${hex(tb.pc)} phys=${hex(tb.physPc)} priv=${tb.flags & 3} dmmu=${tb.flags >>> 2} insns=${tb.n} exits=${tb.jmp.length}`;
+}

@@ -54,3 +54,12 @@ describe('log categories', () => {
     expect(lines.some((l) => l.category === 'in_asm' && l.message.startsWith('TB pc=0x80000000'))).toBe(true);
   });
 });
+
+describe('--trace lines', () => {
+  it('formatTb names the block by virtual and physical pc, flags, size and exits', async () => {
+    const { runElfBytes, formatTb } = await import('../src/index.js');
+    const lines: string[] = [];
+    runElfBytes(elf('hello'), { trace: (tb) => lines.push(formatTb(tb)) });
+    expect(lines[0]).toMatch(/^TB 0x80000000 phys=0x80000000 priv=3 dmmu=3 insns=\d+ exits=\d+$/);
+  });
+});

@@ -15,7 +15,6 @@ describe('vCPU in a worker thread over SharedArrayBuffer RAM', () => {
     const s = await v.finished;
     expect(s.state).toBe('exit');
     expect(s.exitStatus).toBe(0);
-    await new Promise((r) => setTimeout(r, 10));
     expect(out).toBe(fixture('rv32i'));
     await v.terminate();
   });
@@ -33,7 +32,6 @@ describe('vCPU in a worker thread over SharedArrayBuffer RAM', () => {
     expect((await v.resume()).state).toBe('running');
     const s = await v.finished;
     expect(s.state).toBe('exit');
-    await new Promise((r) => setTimeout(r, 10));
     expect(out).toBe(fixture('bench'));
     await v.terminate();
   });
@@ -42,5 +40,17 @@ describe('vCPU in a worker thread over SharedArrayBuffer RAM', () => {
     const bad = elf('hello');
     bad[4] = 2;
     expect(() => startVcpuWorker(bad)).toThrow(ElfFormatError);
+  });
+});
+
+describe('vCPU worker commands after the guest exited', () => {
+  it('stop, step and resume still answer, with the exit status', async () => {
+    const v = startVcpuWorker(elf('fail'), { ramSize: 1 << 20 });
+    const done = await v.finished;
+    expect(done).toMatchObject({ state: 'exit', exitStatus: 7 });
+    expect(await v.stop()).toMatchObject({ state: 'exit', exitStatus: 7 });
+    expect(await v.step()).toMatchObject({ state: 'exit', instret: done.instret });
+    expect(await v.resume()).toMatchObject({ state: 'exit' });
+    await v.terminate();
   });
 });

@@ -33,19 +33,28 @@ function status(state: VcpuStatus['state'], error?: string): void {
 }
 
 let paused = false;
+// Where the vCPU stands while paused; every command gets exactly one status reply.
+let state: VcpuStatus['state'] = 'running';
 try {
   for (;;) {
     const cmd = Atomics.exchange(ctl, Ctl.CMD, Cmd.NONE);
     if (cmd === Cmd.QUIT) break;
-    if (cmd === Cmd.STOP && !paused) {
+    if (cmd === Cmd.STOP) {
+      if (!paused) state = 'stopped';
       paused = true;
-      status('stopped');
+      status(state);
     } else if (cmd === Cmd.RESUME) {
-      paused = false;
-      status('running');
-    } else if (cmd === Cmd.STEP && paused) {
-      m.step();
-      status(m.cpu.stopReason === 'exit' ? 'exit' : 'stopped');
+      if (state === 'stopped') {
+        paused = false;
+        state = 'running';
+      }
+      status(state);
+    } else if (cmd === Cmd.STEP) {
+      if (paused && state === 'stopped') {
+        m.step();
+        if (m.cpu.stopReason === 'exit') state = 'exit';
+      }
+      status(state);
     }
     if (paused) {
       const seen = Atomics.load(ctl, Ctl.WAKE);
@@ -55,11 +64,13 @@ try {
     const r = m.run(data.slice);
     flush();
     if (r.reason === 'exit' || r.reason === 'halted') {
-      status(r.reason);
+      state = r.reason;
       paused = true;
+      status(state);
     } else if (r.reason === 'breakpoint') {
-      status('stopped');
+      state = 'stopped';
       paused = true;
+      status(state);
     }
   }
 } catch (e) {
