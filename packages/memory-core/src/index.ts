@@ -2,7 +2,6 @@
  * @packageDocumentation
  * QEMU's memory API in TypeScript.
  */
-export {};
 
 // topology core (regions, address spaces, FlatView, listeners)
 export * from './errors.js';
