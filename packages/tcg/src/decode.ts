@@ -328,7 +328,10 @@ export function decode16(c: number, d: Decoded): void {
   }
 }
 
-/** Decodes the instruction whose low 16 bits are `lo` and high 16 bits `hi` (ignored for compressed). */
+/**
+ * Decodes `insn` into `d`: a 32-bit instruction when its low two bits are 0b11, else the
+ * compressed instruction in its low 16 bits (the high half is then ignored).
+ */
 export function decode(insn: number, d: Decoded): void {
   if ((insn & 3) === 3) decode32(insn, d);
   else decode16(insn, d);
