@@ -1,15 +1,26 @@
 /**
- * Topology benchmarks. `topology/commit-10k`: one commit that toggles one
- * region's enabled flag on a synthetic tree of 10,000 regions, with 3
- * listeners registered on the address space — reduce (Immer) + render +
+ * Topology benchmarks: one commit that toggles one region, with 3 listeners
+ * registered on the `memory` address space — reduce (Immer) + render +
  * simplify + diff + delivery of every region_del/add/nop to each listener.
- * Baseline, in the same run: rendering that tree's FlatView alone
+ * Baseline, in the same run: rendering that address space's FlatView alone
  * (`renderFlatView`, no reduce, diff or delivery).
+ *
+ * - `topology/commit-10k`: a synthetic tree of 10,000 regions.
+ * - `topology/commit-q35`: the q35 tree captured from QEMU 7.2
+ *   (tools/qemu-fixtures/7.2/q35, loaded with the QEMU text parser), toggling
+ *   the `smram-region` alias as QEMU's SMRAM logic does.
  */
-import { record, timeMs, type BenchCase } from '../../../tools/bench/harness.js';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { record, timeMs, type BenchCase, type BenchRecord } from '../../../tools/bench/harness.js';
 import { renderFlatView } from '../src/flatview/render.js';
 import type { MemoryListener } from '../src/listener/MemoryListener.js';
+import { parseQemuMtree } from '../src/mtree/parseQemu.js';
+import { loadSpec } from '../src/spec/loadSpec.js';
 import { MemorySystem } from '../src/topology/MemorySystem.js';
+
+const q35Fixture = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/qemu-fixtures/7.2/q35');
 
 /**
  * A machine-like tree of `total` regions: a root container holding 100 bus
@@ -69,33 +80,50 @@ function countingListener(): MemoryListener & { calls: number } {
   return l;
 }
 
+/** Times one commit toggling `toggled`, with 3 counting listeners, against a render of the same view. */
+async function commitBench(id: string, system: MemorySystem, toggled: string, describe: string): Promise<BenchRecord> {
+  const listeners = [countingListener(), countingListener(), countingListener()];
+  listeners.forEach((l, i) => system.registerListener('memory', l, i));
+  const regions = Object.keys(system.state.regions).length;
+  const spaces = system.state.addressSpaceOrder.length;
+  const ranges = system.flatView('memory').ranges.length;
+  let on = false;
+  const value = await timeMs(id, () => {
+    system.setEnabled(toggled, on);
+    on = !on;
+  });
+  if (listeners.some((l) => l.calls === 0)) throw new Error(`${id}: a listener saw no commit`);
+  const state = system.state;
+  const root = system.flatView('memory').root;
+  const baselineValue = await timeMs(`${id} (render)`, () => {
+    renderFlatView(state, root);
+  });
+  return record({
+    id,
+    value,
+    unit: 'ms',
+    baseline: 'renderFlatView(memory) alone',
+    baselineValue,
+    note: `${describe}: ${regions} regions, ${spaces} address spaces, ${ranges} FlatRanges in memory, 3 listeners`,
+  });
+}
+
 const commit10k: BenchCase = {
   id: 'topology/commit-10k',
-  async run() {
+  run() {
     const { system, toggled } = syntheticTree(10_000);
-    const listeners = [countingListener(), countingListener(), countingListener()];
-    listeners.forEach((l, i) => system.registerListener('memory', l, i));
-    const regions = Object.keys(system.state.regions).length;
-    const ranges = system.flatView('memory').ranges.length;
-    let on = false;
-    const value = await timeMs('commit-10k', () => {
-      system.setEnabled(toggled, on);
-      on = !on;
-    });
-    const state = system.state;
-    const root = system.flatView('memory').root;
-    const baselineValue = await timeMs('render-10k', () => {
-      renderFlatView(state, root);
-    });
-    return record({
-      id: 'topology/commit-10k',
-      value,
-      unit: 'ms',
-      baseline: 'renderFlatView alone',
-      baselineValue,
-      note: `${regions} regions, ${ranges} FlatRanges, 3 listeners`,
-    });
+    return commitBench('topology/commit-10k', system, toggled, 'synthetic tree');
   },
 };
 
-export default [commit10k];
+const commitQ35: BenchCase = {
+  id: 'topology/commit-q35',
+  run() {
+    const spec = parseQemuMtree(readFileSync(join(q35Fixture, 'mtree-D.txt'), 'utf8'), {
+      flat: readFileSync(join(q35Fixture, 'mtree-f.txt'), 'utf8'),
+    });
+    return commitBench('topology/commit-q35', loadSpec(spec), 'smram-region', 'q35 (QEMU 7.2)');
+  },
+};
+
+export default [commit10k, commitQ35];
