@@ -113,6 +113,9 @@ export class VirtMachine {
     this.mrom = new Mrom(image.entry, fdtAddress(this.bus.ramBase, this.bus.ramSize));
     this.cpu.pc = VIRT_MEMMAP.mrom.base;
     this.translator.flush();
+    let code = 0;
+    for (const seg of image.segments) if (seg.flags & 1) code += seg.memsz;
+    this.translator.reserveFor(code);
     return image;
   }
 

@@ -40,9 +40,11 @@ export class TbHashTable {
   private mask: number;
   private used = 0;
   private live = 0;
+  /** How many times the table grew or was rebuilt (statistics). */
+  resizes = 0;
 
   /** @param bits - log2 of the initial number of slots */
-  constructor(bits = 12) {
+  constructor(bits = 8) {
     this.slots = new Array<TranslationBlock | null>(1 << bits).fill(null);
     this.mask = (1 << bits) - 1;
   }
@@ -110,7 +112,21 @@ export class TbHashTable {
     for (const tb of this.slots) if (tb !== null && tb !== TOMBSTONE) yield tb;
   }
 
+  /**
+   * Makes room for about `expected` blocks without growing (tb_htable_init sized from
+   * the expected number of blocks). Never shrinks below the current contents.
+   */
+  reserve(expected: number): void {
+    let n = 256;
+    while (n < expected * 2 || n < this.live * 4) n *= 2;
+    if (n !== this.slots.length) {
+      this.resize(n);
+      this.resizes = 0;
+    }
+  }
+
   private resize(n: number): void {
+    this.resizes++;
     const old = this.slots;
     this.slots = new Array<TranslationBlock | null>(n).fill(null);
     this.mask = n - 1;

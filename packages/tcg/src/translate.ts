@@ -16,6 +16,13 @@ export const TB_MAX_INSNS = 256;
  * (upstream b125f9dc7b).
  */
 export const TB_CODE_BUDGET = 48 * 1024;
+/**
+ * Average guest code bytes per block, measured over the guest suite in tools/guests
+ * (24.3 bytes, 15 programs): the hash table is sized from it and the size of the
+ * executable segments, so it does not have to grow while a guest runs (upstream
+ * 126d89e8cd picked QEMU's CODE_GEN_AVG_BLOCK_SIZE from a survey the same way).
+ */
+export const TB_AVG_GUEST_BYTES = 24;
 /** Entries of the per-CPU jump cache (virtual pc → block). */
 export const TB_JMP_CACHE_SIZE = 4096;
 
@@ -78,6 +85,16 @@ export class Translator {
     for (const page of this.pageTbs.keys()) this.cpu.codePages[page] = 0;
     this.pageTbs.clear();
     this.jmpCache.fill(null);
+  }
+
+  /** Sizes the block hash table for `codeBytes` bytes of guest code (see {@link TB_AVG_GUEST_BYTES}). */
+  reserveFor(codeBytes: number): void {
+    this.hash.reserve(Math.min(Math.ceil(codeBytes / TB_AVG_GUEST_BYTES), 1 << 20));
+  }
+
+  /** Times the block hash table had to grow (statistics). */
+  get hashResizes(): number {
+    return this.hash.resizes;
   }
 
   /** Number of valid blocks in the cache. */
