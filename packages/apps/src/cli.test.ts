@@ -97,6 +97,6 @@ describe('memvisor cli', () => {
     const r = await run(...argv);
     expect(r.status).toBe(2);
     expect(r.err).toContain(message);
-    expect(r.err).toContain('usage: memvisor mtree');
+    expect(r.err).toContain('memvisor mtree SPEC.json');
   });
 });

@@ -1,0 +1,35 @@
+/**
+ * What every command shares: where output goes, the two kinds of command-line
+ * failure, and reading an input file with a message that names it.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Where the command writes; tests pass their own to capture output. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The process's stdout and stderr. */
+export const processIo: CliIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+};
+
+/** A command-line mistake: exit status 2 with the usage text. */
+export class UsageError extends Error {}
+
+/** A file that cannot be read: exit status 1. */
+export class InputFileError extends Error {}
+
+/** Reads a text file; an unreadable one becomes an {@link InputFileError} naming it. */
+export function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new InputFileError(`${file}: cannot read: ${why}`);
+  }
+}
+
