@@ -1,0 +1,47 @@
+/**
+ * Errors of wiring the engine to memory-core. One class per kind of failure,
+ * carrying the facts.
+ */
+
+/** Code-page protection needs the CODE dirty client, which exists only when the RAM list was made with `tcg: true`. */
+export class NoCodeClientError extends Error {
+  constructor(
+    /** Mask of the dirty clients that do exist (bit 0 VGA, bit 1 CODE, bit 2 MIGRATION). */
+    readonly clientMask: number,
+  ) {
+    super(
+      `the dirty memory has no CODE client (clients 0b${clientMask.toString(2)}): ` +
+        'create the RamList with { tcg: true } to track pages holding translated code',
+    );
+    this.name = new.target.name;
+  }
+}
+
+/** The dirty bitmaps' target page differs from the engine's 4 KiB pages. */
+export class TargetPageSizeError extends Error {
+  constructor(
+    /** The bitmaps' target page size in bytes. */
+    readonly targetPageSize: number,
+    /** The page size the engine uses. */
+    readonly expected: number,
+  ) {
+    super(
+      `the dirty bitmaps have ${targetPageSize}-byte target pages but the RISC-V engine's TLB and code pages are ` +
+        `${expected} bytes: create the RamList with targetPageBits 12`,
+    );
+    this.name = new.target.name;
+  }
+}
+
+/** A RAM block that the engine cannot index as one typed array of whole pages. */
+export class RamBlockLayoutError extends Error {
+  constructor(
+    /** The block's idstr. */
+    readonly idstr: string,
+    /** What is wrong with it. */
+    readonly detail: string,
+  ) {
+    super(`RAM block "${idstr}": ${detail}`);
+    this.name = new.target.name;
+  }
+}
