@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DIRTY_MEMORY_CODE,
@@ -143,6 +144,24 @@ describe('code pages through the CODE dirty client (QEMU protocol)', () => {
     code.dispose();
     dm.testAndClearDirty(addr(10), PAGE, DIRTY_MEMORY_CODE);
     expect(late.codePages[10]).toBe(0);
+  });
+
+  it('the cache addCpu loads word by word equals cpu_physical_memory_is_clean page by page', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: PAGES - 1 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 2 })), {
+          maxLength: 12,
+        }),
+        (clears) => {
+          const { dm, code, addr } = setup();
+          for (const [page, n, client] of clears) dm.testAndClearDirty(addr(page), Math.min(n, PAGES - page) * PAGE, client);
+          const late = fakeCpu();
+          code.addCpu(late);
+          for (let p = 0; p < PAGES; p++) expect(late.codePages[p]).toBe(code.isClean(p) ? 1 : 0);
+        },
+      ),
+      { numRuns: 30 },
+    );
   });
 
   it('needs the CODE client: a RAM list made without tcg is refused', () => {

@@ -253,7 +253,27 @@ export class CodePageProtection {
 
   private resync(cpu: CodePageCpu): void {
     const cache = cpu.codePages;
-    for (let p = 0; p < this.pages; p++) cache[p] = this.isClean(p) ? 1 : 0;
+    const dm = this.dirty;
+    const base = this.ramAddr / CODE_PAGE_SIZE;
+    if (base % 32 !== 0) {
+      for (let p = 0; p < this.pages; p++) cache[p] = this.isClean(p) ? 1 : 0;
+    } else {
+      // Blocks start on a 64-page boundary of ram_addr space (RamList aligns
+      // them so), so whole bitmap words line up with the cache: AND the
+      // clients' words, a page is clean where the result has a 0.
+      const lists: (readonly Uint32Array[])[] = [];
+      for (let c = 0; c < DIRTY_MEMORY_NUM; c++) if ((dm.clientMask & (1 << c)) !== 0) lists.push(dm.blocksOf(c));
+      const wordsPerBlock = dm.blockPages / 32;
+      for (let p = 0; p < this.pages; p += 32) {
+        const gw = (base + p) / 32;
+        const idx = Math.floor(gw / wordsPerBlock);
+        const w = gw - idx * wordsPerBlock;
+        let all = -1;
+        for (let l = 0; l < lists.length; l++) all &= Atomics.load((lists[l] as readonly Uint32Array[])[idx] as Uint32Array, w);
+        const n = Math.min(32, this.pages - p);
+        for (let i = 0; i < n; i++) cache[p + i] = (all >>> i) & 1 ? 0 : 1;
+      }
+    }
     dropWriteEntries(cpu, cache, 0, this.pages);
   }
 
