@@ -123,8 +123,9 @@ export class VirtBoard {
   readonly mromBlock: RamBlock;
   /** The framebuffer's block, or null. */
   readonly framebufferBlock: RamBlock | null;
-  /** Framebuffer width and height in pixels (0 when there is none). */
+  /** Framebuffer width in pixels (0 when there is none); rows are `4 * width` bytes. */
   readonly framebufferWidth: number;
+  /** Framebuffer height in pixels (0 when there is none). */
   readonly framebufferHeight: number;
   /** The `memory` address space's data path (QEMU's address_space_memory, used by DMA and loaders). */
   readonly memory: AddressSpaceAccess;
