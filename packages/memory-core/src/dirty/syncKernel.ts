@@ -1,21 +1,48 @@
 /**
- * The inner loop of the migration sync as a tiny WebAssembly function over a
- * bitmap block that lives in a shared `WebAssembly.Memory`. V8 runs
- * `i32.atomic.rmw.xchg` inline, several times faster than `Atomics.exchange`
- * (a builtin call), and the exchange per dirty word is what the sync costs.
+ * The migration sync of one bitmap block as a tiny WebAssembly function over
+ * a block that lives in a shared `WebAssembly.Memory`, with a mirror of the
+ * destination words beside it in the same memory. V8 runs
+ * `i64.atomic.rmw.xchg` inline, where `Atomics.exchange` is a builtin call,
+ * and the exchange per dirty word is what the sync cannot avoid.
  *
- * The function, `take(w, end, idx, vals) -> n`, in two passes:
- *   1. for each word index k in [w, end): idx[n] = k; n += (mem[k] != 0)
- *      (branch-free: which words are dirty is random);
- *   2. for i < n: vals[i] = atomic_xchg(mem[idx[i]], 0).
- * `idx` and `vals` are byte addresses of scratch arrays in the same memory,
- * after the bitmap. The caller merges (idx[i], vals[i]) into its own bitmap.
+ * Memory layout: the bitmap (`words` 32-bit words, rounded up to 8 bytes),
+ * then the mirror (same size: mirror word k goes with bitmap word k), then a
+ * list of SYNC_KERNEL_CHUNK word addresses.
+ *
+ * The function, `sync(a, end, delta, list) -> n`, over the 64-bit words at
+ * byte addresses [a, end) (8-aligned), a chunk of SYNC_KERNEL_CHUNK words at
+ * a time, in two passes:
+ *   1. for each word at address p: list[m] = p; m += (mem64[p] != 0)
+ *      (branch-free: with 1% of pages dirty about half the words are, at
+ *      random, and a branch per word mispredicts badly);
+ *   2. for i < m: p = list[i]; v = i64.atomic.rmw.xchg(p, 0);
+ *      old = mem64[p + delta]; mem64[p + delta] = old | v;
+ *      n += popcnt(v & ~old).
+ * `delta` is the mirror's address minus the bitmap's. The caller copies its
+ * destination words into the mirror before and back out after: two memcpys
+ * cost far less than merging the exchanged words in JS one by one.
+ *
+ * The plain 64-bit loads of pass 1 only choose which words to exchange: a
+ * word that becomes non-zero after its load is not touched and keeps its
+ * bits for the next sync, exactly as if it had been set after the sync. Every
+ * bit cleared is cleared by the exchange that returns it, so every bit taken
+ * out of the bitmap lands in the destination.
+ *
+ * Writers set bits with 32-bit `Atomics.or` on the same words that the
+ * kernel exchanges 64 bits at a time. The JS memory model only orders
+ * atomics of equal size on the same bytes, but every engine compiles both to
+ * single read-modify-write instructions on naturally aligned memory (x86
+ * `lock or` / `xchg`, Arm `ldset` / `swp` or exclusive pairs whose
+ * reservation covers the aligned 8 bytes), which the hardware makes atomic
+ * with respect to each other: an OR lands wholly before the exchange (and is
+ * returned by it) or wholly after (and stays set). QEMU relies on the same
+ * property of its `unsigned long` bitmap words. The concurrency test
+ * (`dirtyMemory.concurrency.test.ts`) checks it.
  */
 
-/** Words per `take` call: the scratch holds this many indexes and values. */
-export const SYNC_KERNEL_BATCH = 8192;
-/** Bytes of scratch after the bitmap: idx then vals, 64 KiB (one wasm page). */
-export const SYNC_KERNEL_SCRATCH_BYTES = SYNC_KERNEL_BATCH * 8;
+/** 64-bit words per chunk of the kernel's loop (its list holds one address per word). */
+export const SYNC_KERNEL_CHUNK = 4096;
+const LIST_BYTES = SYNC_KERNEL_CHUNK * 4;
 
 /** Unsigned LEB128. */
 function uleb(n: number): number[] {
@@ -29,41 +56,83 @@ function uleb(n: number): number[] {
   return out;
 }
 
+/** Signed LEB128 (for constants). */
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
 function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
 
 // Opcodes used below.
-const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40;
-const GET = 0x20, SET = 0x21, CONST = 0x41, LOAD = 0x28, STORE = 0x36;
-const NE = 0x47, GE_U = 0x4f, ADD = 0x6a, SHL = 0x74;
-const XCHG = [0xfe, 0x41];
-const I32 = 0x7f;
-const MEMARG = [0x02, 0x00]; // align 4, offset 0
+const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40, SELECT = 0x1b;
+const GET = 0x20, SET = 0x21, TEE = 0x22;
+const I32_CONST = 0x41, I64_CONST = 0x42;
+const I32_LOAD = [0x28, 0x02, 0x00], I32_STORE = [0x36, 0x02, 0x00]; // align 4, offset 0
+const I64_LOAD = [0x29, 0x03, 0x00], I64_STORE = [0x37, 0x03, 0x00]; // align 8, offset 0
+const I64_XCHG = [0xfe, 0x42, 0x03, 0x00]; // i64.atomic.rmw.xchg, align 8
+const I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_SHL = 0x74;
+const I64_NE = 0x52, I64_POPCNT = 0x7b, I64_ADD = 0x7c, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85;
+const I32_WRAP_I64 = 0xa7;
+const I32 = 0x7f, I64 = 0x7e;
 
-// Parameters 0..3 (w, end, idx, vals); locals 4..7 (n, v, i, k).
-const W = 0, E = 1, IDX = 2, VALS = 3, N = 4, V = 5, I = 6, K = 7;
+// Parameters 0..3 (a, end, delta, list); i32 locals 4..7 (stop, m, p, q); i64 locals 8..10 (v, old, n).
+const A = 0, E = 1, DELTA = 2, LIST = 3, STOP = 4, M = 5, P = 6, Q = 7, V = 8, OLD = 9, N = 10;
+
+/** list[m] = p + off; m += (mem64[p + off] != 0) */
+function listWord(off: number): number[] {
+  return [
+    GET, M, GET, P, ...(off === 0 ? [] : [I32_CONST, ...sleb(off), I32_ADD]), ...I32_STORE,
+    GET, M, GET, P, 0x29, 0x03, ...uleb(off), I64_CONST, 0, I64_NE, I32_CONST, 2, I32_SHL, I32_ADD, SET, M,
+  ];
+}
 
 const body: number[] = [
-  0x01, 0x04, I32, // four i32 locals
-  // pass 1: list the non-zero words
+  0x02, 0x04, I32, 0x03, I64, // four i32 locals, three i64 locals
   BLOCK, VOID, LOOP, VOID,
-  GET, W, GET, E, GE_U, BR_IF, 1,
-  GET, W, CONST, 2, SHL, LOAD, ...MEMARG, SET, V,
-  GET, IDX, GET, N, CONST, 2, SHL, ADD, GET, W, STORE, ...MEMARG,
-  GET, N, GET, V, CONST, 0, NE, ADD, SET, N,
-  GET, W, CONST, 1, ADD, SET, W,
-  BR, 0, END, END,
-  // pass 2: exchange them
+  GET, A, GET, E, I32_GE_U, BR_IF, 1,
+  // stop = min(a + chunk, end)
+  GET, A, I32_CONST, ...sleb(SYNC_KERNEL_CHUNK * 8), I32_ADD, TEE, STOP,
+  GET, E,
+  GET, STOP, GET, E, I32_LT_U,
+  SELECT, SET, STOP,
+  // pass 1: list the non-zero words of the chunk
+  GET, LIST, SET, M,
+  GET, A, SET, P,
+  // four words per iteration while four remain, then one at a time
   BLOCK, VOID, LOOP, VOID,
-  GET, I, GET, N, GE_U, BR_IF, 1,
-  GET, IDX, GET, I, CONST, 2, SHL, ADD, LOAD, ...MEMARG, SET, K,
-  GET, VALS, GET, I, CONST, 2, SHL, ADD,
-  GET, K, CONST, 2, SHL, CONST, 0, ...XCHG, ...MEMARG,
-  STORE, ...MEMARG,
-  GET, I, CONST, 1, ADD, SET, I,
+  GET, P, I32_CONST, 32, I32_ADD, GET, STOP, I32_GT_U, BR_IF, 1,
+  ...listWord(0), ...listWord(8), ...listWord(16), ...listWord(24),
+  GET, P, I32_CONST, 32, I32_ADD, SET, P,
   BR, 0, END, END,
-  GET, N, END,
+  BLOCK, VOID, LOOP, VOID,
+  GET, P, GET, STOP, I32_GE_U, BR_IF, 1,
+  ...listWord(0),
+  GET, P, I32_CONST, 8, I32_ADD, SET, P,
+  BR, 0, END, END,
+  // pass 2: exchange them and merge into the mirror
+  GET, LIST, SET, Q,
+  BLOCK, VOID, LOOP, VOID,
+  GET, Q, GET, M, I32_GE_U, BR_IF, 1,
+  GET, Q, ...I32_LOAD, TEE, P, I64_CONST, 0, ...I64_XCHG, SET, V,
+  GET, P, GET, DELTA, I32_ADD, TEE, P, ...I64_LOAD, SET, OLD,
+  GET, P, GET, OLD, GET, V, I64_OR, ...I64_STORE,
+  GET, N, GET, V, GET, OLD, I64_CONST, 0x7f, I64_XOR, I64_AND, I64_POPCNT, I64_ADD, SET, N,
+  GET, Q, I32_CONST, 4, I32_ADD, SET, Q,
+  BR, 0, END, END,
+  GET, STOP, SET, A,
+  BR, 0, END, END,
+  GET, N, I32_WRAP_I64, END,
 ];
 
 const moduleBytes = new Uint8Array([
@@ -73,8 +142,8 @@ const moduleBytes = new Uint8Array([
   // import "e" "m": shared memory, min 1, max 65536 pages
   ...section(2, [0x01, 0x01, 0x65, 0x01, 0x6d, 0x02, 0x03, 0x01, ...uleb(65536)]),
   ...section(3, [0x01, 0x00]),
-  // export "take" = func 0
-  ...section(7, [0x01, 0x04, 0x74, 0x61, 0x6b, 0x65, 0x00, 0x00]),
+  // export "sync" = func 0
+  ...section(7, [0x01, 0x04, 0x73, 0x79, 0x6e, 0x63, 0x00, 0x00]),
   ...section(10, [0x01, ...uleb(body.length), ...body]),
 ]);
 
@@ -103,20 +172,21 @@ function compiledModule(): object | null {
   return compiled;
 }
 
-/** One bitmap block in a shared wasm memory, with the sync loop bound to it. */
+/** One bitmap block in a shared wasm memory, with the sync kernel bound to it. */
 export interface SyncKernelBlock {
   /** The bitmap words (`words` long), a view on the shared memory. */
   readonly bitmap: Uint32Array;
-  /** Scratch word indexes written by `take`. */
-  readonly idx: Uint32Array;
-  /** Scratch word values written by `take`. */
-  readonly vals: Uint32Array;
-  /** Runs the two passes over bitmap words [w, end) (end - w <= SYNC_KERNEL_BATCH); returns n. */
-  readonly take: (w: number, end: number, idx: number, vals: number) => number;
-  /** Byte address of `idx` in the memory. */
-  readonly idxAddr: number;
-  /** Byte address of `vals` in the memory. */
-  readonly valsAddr: number;
+  /** The mirror of the destination: word k goes with bitmap word k. Private to the owner's thread. */
+  readonly mirror: Uint32Array;
+  /**
+   * Moves the 64-bit bitmap words at byte addresses [a, end) (8-aligned, in
+   * the bitmap) into the mirror; returns the number of bits new to the mirror.
+   */
+  readonly sync: (a: number, end: number, delta: number, list: number) => number;
+  /** Byte address of the mirror minus that of the bitmap (the bitmap is at 0). */
+  readonly mirrorDelta: number;
+  /** Byte address of the kernel's list. */
+  readonly listAddr: number;
 }
 
 /**
@@ -129,7 +199,7 @@ export function createSyncKernelBlock(words: number): SyncKernelBlock | null {
   const mod = compiledModule();
   if (mod === null || wasm === undefined) return null;
   const bitmapBytes = Math.ceil((words * 4) / 8) * 8;
-  const pages = Math.ceil((bitmapBytes + SYNC_KERNEL_SCRATCH_BYTES) / 65536);
+  const pages = Math.ceil((2 * bitmapBytes + LIST_BYTES) / 65536);
   let memory: { readonly buffer: ArrayBufferLike };
   let instance: { readonly exports: Record<string, unknown> };
   try {
@@ -141,14 +211,11 @@ export function createSyncKernelBlock(words: number): SyncKernelBlock | null {
     return null;
   }
   const buffer = memory.buffer;
-  const idxAddr = bitmapBytes;
-  const valsAddr = bitmapBytes + SYNC_KERNEL_BATCH * 4;
   return {
     bitmap: new Uint32Array(buffer, 0, words),
-    idx: new Uint32Array(buffer, idxAddr, SYNC_KERNEL_BATCH),
-    vals: new Uint32Array(buffer, valsAddr, SYNC_KERNEL_BATCH),
-    take: instance.exports['take'] as (w: number, end: number, idx: number, vals: number) => number,
-    idxAddr,
-    valsAddr,
+    mirror: new Uint32Array(buffer, bitmapBytes, words),
+    sync: instance.exports['sync'] as (a: number, end: number, delta: number, list: number) => number,
+    mirrorDelta: bitmapBytes,
+    listAddr: 2 * bitmapBytes,
   };
 }
