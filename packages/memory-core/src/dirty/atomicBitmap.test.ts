@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bitmapNew } from './bitmap.js';
+import { bitmapNew, popcount32 } from './bitmap.js';
 import { bitmapAllSetAtomic, bitmapCopyAndClearAtomic, bitmapSetAtomic, bitmapTestAndClearAtomic, setBitAtomic } from './atomicBitmap.js';
 
 function fromBools(bools: boolean[]): Uint32Array {
@@ -46,6 +46,32 @@ describe('atomic bitmap operations against a boolean-array oracle', () => {
         bitmapSetAtomic(map, start, nr);
         expect(toBools(map, bools.length)).toEqual(bools.map((b, k) => (k >= start && k < start + nr) || b));
       }),
+    );
+  });
+
+  it('bitmapSetAtomic over long ranges (copied from an all-ones source in chunks) sets exactly the range', () => {
+    const NBITS = 3 * 4096 * 32 + 100;
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 3000 }),
+        fc.nat({ max: NBITS - 3000 }),
+        fc.array(fc.nat({ max: NBITS - 1 }), { maxLength: 50 }),
+        (start, nr, preset) => {
+          const map = new Uint32Array(new SharedArrayBuffer(Math.ceil(NBITS / 32) * 4));
+          for (const b of preset) map[b >>> 5] = (map[b >>> 5] as number) | (1 << (b & 31));
+          const was = new Set(preset);
+          bitmapSetAtomic(map, start, nr);
+          let set = 0;
+          for (let w = 0; w < map.length; w++) set += popcount32(map[w] as number);
+          const outside = [...was].filter((b) => b < start || b >= start + nr).length;
+          expect(set).toBe(nr + outside);
+          if (nr > 0) expect([start, start + nr - 1].map((b) => ((map[b >>> 5] as number) >>> (b & 31)) & 1)).toEqual([1, 1]);
+          for (const b of [start - 1, start + nr]) {
+            if (b >= 0 && b < NBITS) expect(((map[b >>> 5] as number) >>> (b & 31)) & 1).toBe(was.has(b) ? 1 : 0);
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
