@@ -6,8 +6,8 @@
  * and the exchange per dirty word is what the sync cannot avoid.
  *
  * Memory layout: the bitmap (`words` 32-bit words, rounded up to 8 bytes),
- * then the mirror (same size: mirror word k goes with bitmap word k), then a
- * list of SYNC_KERNEL_CHUNK word addresses.
+ * then the mirror (same size: mirror word k goes with bitmap word k), then
+ * two lists of SYNC_KERNEL_CHUNK word addresses.
  *
  * The function, `sync(a, end, delta, list) -> n`, over the 64-bit words at
  * byte addresses [a, end) (8-aligned), a chunk of SYNC_KERNEL_CHUNK words at
@@ -18,6 +18,8 @@
  *   2. for i < m: p = list[i]; v = i64.atomic.rmw.xchg(p, 0);
  *      old = mem64[p + delta]; mem64[p + delta] = old | v;
  *      n += popcnt(v & ~old).
+ * The passes overlap: chunk i + 1 is listed into one list while the words
+ * of chunk i are exchanged from the other (see `body`).
  * `delta` is the mirror's address minus the bitmap's. The caller copies its
  * destination words into the mirror before and back out after: two memcpys
  * cost far less than merging the exchanged words in JS one by one.
@@ -42,6 +44,7 @@
 
 /** 64-bit words per chunk of the kernel's loop (its list holds one address per word). */
 export const SYNC_KERNEL_CHUNK = 4096;
+/** Bytes of one of the kernel's two lists. */
 const LIST_BYTES = SYNC_KERNEL_CHUNK * 4;
 
 /** Unsigned LEB128. */
@@ -75,19 +78,29 @@ function section(id: number, content: number[]): number[] {
 }
 
 // Opcodes used below.
-const BLOCK = 0x02, LOOP = 0x03, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40, SELECT = 0x1b;
+const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40, SELECT = 0x1b;
 const GET = 0x20, SET = 0x21, TEE = 0x22;
 const I32_CONST = 0x41, I64_CONST = 0x42;
 const I32_LOAD = [0x28, 0x02, 0x00], I32_STORE = [0x36, 0x02, 0x00]; // align 4, offset 0
 const I64_LOAD = [0x29, 0x03, 0x00], I64_STORE = [0x37, 0x03, 0x00]; // align 8, offset 0
 const I64_XCHG = [0xfe, 0x42, 0x03, 0x00]; // i64.atomic.rmw.xchg, align 8
-const I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_SHL = 0x74;
+const I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_AND = 0x71, I32_SHL = 0x74;
 const I64_NE = 0x52, I64_POPCNT = 0x7b, I64_ADD = 0x7c, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85;
 const I32_WRAP_I64 = 0xa7;
 const I32 = 0x7f, I64 = 0x7e;
 
-// Parameters 0..3 (a, end, delta, list); i32 locals 4..7 (stop, m, p, q); i64 locals 8..10 (v, old, n).
-const A = 0, E = 1, DELTA = 2, LIST = 3, STOP = 4, M = 5, P = 6, Q = 7, V = 8, OLD = 9, N = 10;
+// Parameters 0..3 (a, end, delta, list); i32 locals 4..10; i64 locals 11..13.
+const A = 0, E = 1, DELTA = 2, LIST = 3;
+const STOP = 4, M = 5, P = 6, Q = 7, QEND = 8, CUR = 9, T = 10;
+const V = 11, OLD = 12, N = 13;
+
+/** stop = min(a + chunk, end) */
+const chunkStop = [
+  GET, A, I32_CONST, ...sleb(SYNC_KERNEL_CHUNK * 8), I32_ADD, TEE, STOP,
+  GET, E,
+  GET, STOP, GET, E, I32_LT_U,
+  SELECT, SET, STOP,
+];
 
 /** list[m] = p + off; m += (mem64[p + off] != 0) */
 function listWord(off: number): number[] {
@@ -97,19 +110,8 @@ function listWord(off: number): number[] {
   ];
 }
 
-const body: number[] = [
-  0x02, 0x04, I32, 0x03, I64, // four i32 locals, three i64 locals
-  BLOCK, VOID, LOOP, VOID,
-  GET, A, GET, E, I32_GE_U, BR_IF, 1,
-  // stop = min(a + chunk, end)
-  GET, A, I32_CONST, ...sleb(SYNC_KERNEL_CHUNK * 8), I32_ADD, TEE, STOP,
-  GET, E,
-  GET, STOP, GET, E, I32_LT_U,
-  SELECT, SET, STOP,
-  // pass 1: list the non-zero words of the chunk
-  GET, LIST, SET, M,
-  GET, A, SET, P,
-  // four words per iteration while four remain, then one at a time
+/** Lists the non-zero words in [p, stop): four per iteration while four remain, then one at a time. */
+const scanRest = [
   BLOCK, VOID, LOOP, VOID,
   GET, P, I32_CONST, 32, I32_ADD, GET, STOP, I32_GT_U, BR_IF, 1,
   ...listWord(0), ...listWord(8), ...listWord(16), ...listWord(24),
@@ -120,17 +122,51 @@ const body: number[] = [
   ...listWord(0),
   GET, P, I32_CONST, 8, I32_ADD, SET, P,
   BR, 0, END, END,
-  // pass 2: exchange them and merge into the mirror
-  GET, LIST, SET, Q,
-  BLOCK, VOID, LOOP, VOID,
-  GET, Q, GET, M, I32_GE_U, BR_IF, 1,
-  GET, Q, ...I32_LOAD, TEE, P, I64_CONST, 0, ...I64_XCHG, SET, V,
-  GET, P, GET, DELTA, I32_ADD, TEE, P, ...I64_LOAD, SET, OLD,
-  GET, P, GET, OLD, GET, V, I64_OR, ...I64_STORE,
+];
+
+/** One more word of the scan, if any is left (a well-predicted branch). */
+const scanOne = [
+  GET, P, GET, STOP, I32_LT_U, IF, VOID,
+  ...listWord(0),
+  GET, P, I32_CONST, 8, I32_ADD, SET, P,
+  END,
+];
+
+/** Exchanges the word listed at q and merges it into the mirror; q += 4. */
+const exchangeOne = [
+  GET, Q, ...I32_LOAD, TEE, T, I64_CONST, 0, ...I64_XCHG, SET, V,
+  GET, T, GET, DELTA, I32_ADD, TEE, T, ...I64_LOAD, SET, OLD,
+  GET, T, GET, OLD, GET, V, I64_OR, ...I64_STORE,
   GET, N, GET, V, GET, OLD, I64_CONST, 0x7f, I64_XOR, I64_AND, I64_POPCNT, I64_ADD, SET, N,
   GET, Q, I32_CONST, 4, I32_ADD, SET, Q,
-  BR, 0, END, END,
+];
+
+// Software-pipelined: the words listed from one chunk are exchanged while
+// the next chunk is scanned into the other list, two words of scan per
+// exchange. A locked exchange stalls the core for a few nanoseconds, and the
+// plain loads and stores of the scan fit in that shadow.
+const body: number[] = [
+  0x02, 0x07, I32, 0x03, I64, // seven i32 locals, three i64 locals
+  ...chunkStop,
+  GET, LIST, SET, M, GET, A, SET, P,
+  ...scanRest,
+  GET, LIST, SET, Q, GET, M, SET, QEND,
   GET, STOP, SET, A,
+  GET, LIST, I32_CONST, ...sleb(LIST_BYTES), I32_ADD, SET, CUR,
+  BLOCK, VOID, LOOP, VOID,
+  GET, A, GET, E, I32_GE_U, GET, Q, GET, QEND, I32_GE_U, I32_AND, BR_IF, 1,
+  ...chunkStop,
+  GET, CUR, SET, M, GET, A, SET, P,
+  BLOCK, VOID, LOOP, VOID,
+  GET, Q, GET, QEND, I32_GE_U, BR_IF, 1,
+  ...exchangeOne,
+  ...scanOne, ...scanOne,
+  BR, 0, END, END,
+  ...scanRest,
+  GET, CUR, SET, Q, GET, M, SET, QEND,
+  GET, STOP, SET, A,
+  // cur = the other list
+  GET, LIST, GET, LIST, I32_ADD, I32_CONST, ...sleb(LIST_BYTES), I32_ADD, GET, CUR, I32_SUB, SET, CUR,
   BR, 0, END, END,
   GET, N, I32_WRAP_I64, END,
 ];
@@ -199,7 +235,7 @@ export function createSyncKernelBlock(words: number): SyncKernelBlock | null {
   const mod = compiledModule();
   if (mod === null || wasm === undefined) return null;
   const bitmapBytes = Math.ceil((words * 4) / 8) * 8;
-  const pages = Math.ceil((2 * bitmapBytes + LIST_BYTES) / 65536);
+  const pages = Math.ceil((2 * bitmapBytes + 2 * LIST_BYTES) / 65536);
   let memory: { readonly buffer: ArrayBufferLike };
   let instance: { readonly exports: Record<string, unknown> };
   try {
