@@ -292,6 +292,16 @@ describe('DirtyMemory semantics', () => {
       ),
       { numRuns: 40 },
     );
+    // A clean range, and a range whose bits are all in the destination already:
+    // nothing new, the destination unchanged, the bitmap clear.
+    const whole = { idstr: 'b', offset: 0, usedLength: total * PS };
+    const dest = new Uint32Array(total / 32).fill(0x80000001);
+    kernel.testAndClearDirty(0, total * PS, DIRTY_MEMORY_MIGRATION);
+    expect(kernel.syncDirtyBitmap(whole, dest)).toBe(0);
+    for (const p of [0, 31, BP + 32, total - 1]) kernel.setDirtyFlag(p * PS, DIRTY_MEMORY_MIGRATION);
+    expect(kernel.syncDirtyBitmap(whole, dest)).toBe(0);
+    expect(dest.every((v) => v === 0x80000001)).toBe(true);
+    expect(kernel.getDirty(0, total * PS, DIRTY_MEMORY_MIGRATION)).toBe(false);
     // Workers attached to a kernel-backed owner share its bits.
     const view = DirtyMemory.attach(kernel.handle());
     view.setDirtyFlag((BP + 5) * PS, DIRTY_MEMORY_MIGRATION);

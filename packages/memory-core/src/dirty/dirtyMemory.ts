@@ -660,11 +660,15 @@ function syncWordsKernel(k: SyncKernelBlock, w: number, wEnd: number, dest: Uint
     dw++;
   }
   const last = wEnd - ((wEnd - w) & 1);
-  if (last > w) {
+  // A clean range (common once migration converges) costs one read of the
+  // bitmap, without the copies. With no new bit the mirror still equals the
+  // destination, so it need not be copied back.
+  if (last > w && k.any(w * 4, last * 4) !== 0) {
     const mirror = k.mirror;
     mirror.set(dest.subarray(dw, dw + (last - w)), w);
-    num += k.sync(w * 4, last * 4, k.mirrorDelta, k.listAddr);
-    dest.set(mirror.subarray(w, last), dw);
+    const n = k.sync(w * 4, last * 4, k.mirrorDelta, k.listAddr);
+    if (n !== 0) dest.set(mirror.subarray(w, last), dw);
+    num += n;
   }
   if (last < wEnd) num += mergeWord(dest, dw + (last - w), takeWord(k.bitmap, last, 0xffffffff));
   return num;

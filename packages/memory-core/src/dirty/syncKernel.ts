@@ -24,6 +24,9 @@
  * destination words into the mirror before and back out after: two memcpys
  * cost far less than merging the exchanged words in JS one by one.
  *
+ * A second function, `any(a, end)`, says whether any word of the range is
+ * non-zero, so that syncing a clean range costs one read and no copies.
+ *
  * The plain 64-bit loads of pass 1 only choose which words to exchange: a
  * word that becomes non-zero after its load is not touched and keeps its
  * bits for the next sync, exactly as if it had been set after the sync. Every
@@ -78,7 +81,7 @@ function section(id: number, content: number[]): number[] {
 }
 
 // Opcodes used below.
-const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, VOID = 0x40, SELECT = 0x1b;
+const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, VOID = 0x40, SELECT = 0x1b;
 const GET = 0x20, SET = 0x21, TEE = 0x22;
 const I32_CONST = 0x41, I64_CONST = 0x42;
 const I32_LOAD = [0x28, 0x02, 0x00], I32_STORE = [0x36, 0x02, 0x00]; // align 4, offset 0
@@ -171,16 +174,34 @@ const body: number[] = [
   GET, N, I32_WRAP_I64, END,
 ];
 
+/** `any(a, end) -> 0 | 1`: whether a 64-bit word in [a, end) is non-zero (plain loads, four words per iteration). */
+const anyBody: number[] = [
+  0x00, // no locals
+  BLOCK, VOID, LOOP, VOID,
+  GET, A, I32_CONST, 32, I32_ADD, GET, E, I32_GT_U, BR_IF, 1,
+  GET, A, 0x29, 0x03, 0, GET, A, 0x29, 0x03, 8, I64_OR,
+  GET, A, 0x29, 0x03, 16, GET, A, 0x29, 0x03, 24, I64_OR, I64_OR,
+  I64_CONST, 0, I64_NE, IF, VOID, I32_CONST, 1, RETURN, END,
+  GET, A, I32_CONST, 32, I32_ADD, SET, A,
+  BR, 0, END, END,
+  BLOCK, VOID, LOOP, VOID,
+  GET, A, GET, E, I32_GE_U, BR_IF, 1,
+  GET, A, ...I64_LOAD, I64_CONST, 0, I64_NE, IF, VOID, I32_CONST, 1, RETURN, END,
+  GET, A, I32_CONST, 8, I32_ADD, SET, A,
+  BR, 0, END, END,
+  I32_CONST, 0, END,
+];
+
 const moduleBytes = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  // type 0: (i32 i32 i32 i32) -> i32
-  ...section(1, [0x01, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32]),
+  // type 0: (i32 i32 i32 i32) -> i32; type 1: (i32 i32) -> i32
+  ...section(1, [0x02, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32]),
   // import "e" "m": shared memory, min 1, max 65536 pages
   ...section(2, [0x01, 0x01, 0x65, 0x01, 0x6d, 0x02, 0x03, 0x01, ...uleb(65536)]),
-  ...section(3, [0x01, 0x00]),
-  // export "sync" = func 0
-  ...section(7, [0x01, 0x04, 0x73, 0x79, 0x6e, 0x63, 0x00, 0x00]),
-  ...section(10, [0x01, ...uleb(body.length), ...body]),
+  ...section(3, [0x02, 0x00, 0x01]),
+  // export "sync" = func 0, "any" = func 1
+  ...section(7, [0x02, 0x04, 0x73, 0x79, 0x6e, 0x63, 0x00, 0x00, 0x03, 0x61, 0x6e, 0x79, 0x00, 0x01]),
+  ...section(10, [0x02, ...uleb(body.length), ...body, ...uleb(anyBody.length), ...anyBody]),
 ]);
 
 /** The part of the WebAssembly JS API used here (the package compiles without the DOM lib). */
@@ -219,6 +240,8 @@ export interface SyncKernelBlock {
    * the bitmap) into the mirror; returns the number of bits new to the mirror.
    */
   readonly sync: (a: number, end: number, delta: number, list: number) => number;
+  /** Whether any 64-bit bitmap word at byte addresses [a, end) (8-aligned) is non-zero; stops at the first. */
+  readonly any: (a: number, end: number) => number;
   /** Byte address of the mirror minus that of the bitmap (the bitmap is at 0). */
   readonly mirrorDelta: number;
   /** Byte address of the kernel's list. */
@@ -251,6 +274,7 @@ export function createSyncKernelBlock(words: number): SyncKernelBlock | null {
     bitmap: new Uint32Array(buffer, 0, words),
     mirror: new Uint32Array(buffer, bitmapBytes, words),
     sync: instance.exports['sync'] as (a: number, end: number, delta: number, list: number) => number,
+    any: instance.exports['any'] as (a: number, end: number) => number,
     mirrorDelta: bitmapBytes,
     listAddr: 2 * bitmapBytes,
   };
