@@ -55,7 +55,7 @@ export interface DirtyMemoryOptions extends PageSizeOptions {
    * pages in shared WebAssembly memories and run the migration sync's inner
    * loop in WebAssembly (three to four times as fast; each such block also
    * holds a mirror of the destination words, so it takes twice the bitmap's
-   * memory plus 16 KiB). Default true; ignored where
+   * memory plus 32 KiB). Default true; ignored where
    * WebAssembly threads are unavailable. The bits and every other operation
    * are the same either way.
    */
