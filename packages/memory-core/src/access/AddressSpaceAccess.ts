@@ -3,9 +3,11 @@
  * ld/st family (QEMU's address_space_* in softmmu/physmem.c and
  * memory_ldst.c.inc).
  *
- * Results: every access stores its MemTxResult in {@link AddressSpaceAccess.result}
- * (loads return the value; buffer accesses also return the result). Nothing
- * is allocated per access on the ≤4-byte paths.
+ * Results: after every access {@link AddressSpaceAccess.result} is its
+ * MemTxResult (loads return the value; buffer accesses also return the
+ * result). A RAM access that hits the access window does not write it: it is
+ * MEMTX_OK already whenever the window can hit (see the class). Nothing is
+ * allocated per access on the ≤4-byte paths.
  *
  * Values: 1-, 2- and 4-byte loads return unsigned numbers; 8-byte loads and
  * stores take and return bigints (the only bigint on the data path).
@@ -18,15 +20,20 @@
  * does; buffer accesses split at range ends instead.
  *
  * In front of the dispatch sit two one-entry caches (the last RAM range read,
- * the last writable RAM range written), so a run of RAM accesses costs a
- * subtraction and two comparisons before the typed-array access.
+ * the last writable RAM range written), each a uint32 access window with the
+ * range's section as second level, so a run of RAM accesses below 4 GiB costs
+ * a few int32 operations before the typed-array access.
+ *
+ * Addresses are numbers; ranges end at 2^53 at the latest (see dispatch.ts),
+ * and range tests subtract (`end - addr >= size`) rather than add, since
+ * `addr + size` rounds near 2^53.
  */
 import type { MemTxAttrs, MemTxResult } from './attrs.js';
 import { MEMTX_OK, MEMTXATTRS_UNSPECIFIED } from './attrs.js';
 import { dispatchRead, dispatchWrite, memoryAccessSize, memoryRegionAccessValid, mmioOut } from './adjust.js';
 import type { DataPlane } from './DataPlane.js';
 import type { Dispatch, Section } from './dispatch.js';
-import { Dispatch as DispatchClass } from './dispatch.js';
+import { Dispatch as DispatchClass, UNASSIGNED_SECTION } from './dispatch.js';
 import { hi32, joinU64, lo32 } from './endian.js';
 
 /** What {@link AddressSpaceAccess.translate} returns (QEMU's address_space_translate outputs). */
@@ -42,9 +49,6 @@ export interface TranslateResult {
 const EMPTY_DISPATCH: Dispatch = new DispatchClass([]);
 const EMPTY_BYTES = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY_BYTES.buffer);
-// A non-Smi start value, so the base fields hold doubles from the start (addresses above 2^30 are doubles).
-const NO_BASE = 2 ** 53;
-const INDEX_LIMIT = 2 ** 31 - 1;
 
 function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
   if (len <= 32) {
@@ -57,51 +61,84 @@ function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: num
 /**
  * One address space's data path. Create it with DataPlane.createAddressSpace;
  * DataPlane.publish swaps its dispatch at every commit.
+ *
+ * The RAM fast path (a TLB entry of sorts, one for loads and one for stores)
+ * is a window of the last RAM range used, below 2^32: an access hits when
+ * `a = addr >>> 0` equals `addr` (an integer in [0, 2^32)) and
+ * `o = (a - lo) >>> 0` is below the window's limit for the access size; `o`
+ * is then the index in the range's own bytes. That is int32 arithmetic only,
+ * however large the address (addresses above 2^30 are not Smis, and the
+ * floating-point range checks they would otherwise need cost more than the
+ * load itself). The window never reaches 2^32, so `o` cannot wrap into it.
+ * Ranges at or above 4 GiB, or longer than 2 GiB, are served by the second
+ * level: the last RAM section (a range test in floating point), then the
+ * dispatch.
+ *
+ * `result` is not stored on a window hit: a window (or second-level section)
+ * is only installed by an access that succeeded, and every access that fails
+ * empties them, so while one can hit, `result` is MEMTX_OK already.
  */
 export class AddressSpaceAccess {
-  // One-entry RAM caches in front of the dispatch, like a TLB entry: the
-  // fields a RAM load or store reads come first and together (upstream
-  // a676854f34, adapted). Emptied (start >= end) at every publish. The hit
-  // test compares addresses; the typed-array index is then an int32
-  // (`| 0`), which is what keeps the access cheap, so ranges reaching past
-  // 2 GiB into their block are never cached and take the dispatch path.
-  /** First address of the cached RAM range for loads. */
-  rdStart = NO_BASE;
-  /** One past its last address (rdStart >= rdEnd: nothing cached). */
-  rdEnd = 0.5;
-  /** Address of index 0 of rdBytes: a load at addr reads index addr - rdBase. */
-  rdBase = NO_BASE;
-  /** DataView over the cached RAM for loads. */
+  // Hot fields first and together (upstream a676854f34, adapted).
+  /** Load window: `start | 0` of the range (the uint32 start as int32 bits). */
+  rdLo = 0;
+  /** Load window: 1-byte loads hit for window offsets below this (the window length; 0 = empty). */
+  rdLim1 = 0;
+  /** Load window: limit for 2-byte loads (length - 1, at least 0). */
+  rdLim2 = 0;
+  /** Load window: limit for 4-byte loads. */
+  rdLim4 = 0;
+  /** Load window: limit for 8-byte loads. */
+  rdLim8 = 0;
+  /** Load window: DataView over the range's bytes (index 0 = range start). */
   rdView: DataView = EMPTY_VIEW;
-  /** Bytes of the cached RAM for loads. */
+  /** Load window: the range's bytes. */
   rdBytes: Uint8Array = EMPTY_BYTES;
-  /** First address of the cached writable RAM range. */
-  wrStart = NO_BASE;
-  /** One past its last address (wrStart >= wrEnd: nothing cached). */
-  wrEnd = 0.5;
-  /** Address of index 0 of wrBytes. */
-  wrBase = NO_BASE;
-  /** DataView over the cached writable RAM. */
+  /** Store window: `start | 0` of the writable RAM range. */
+  wrLo = 0;
+  /** Store window: limit for 1-byte stores (0 = empty). */
+  wrLim1 = 0;
+  /** Store window: limit for 2-byte stores. */
+  wrLim2 = 0;
+  /** Store window: limit for 4-byte stores. */
+  wrLim4 = 0;
+  /** Store window: limit for 8-byte stores. */
+  wrLim8 = 0;
+  /** Store window: DataView over the range's bytes. */
   wrView: DataView = EMPTY_VIEW;
-  /** Bytes of the cached writable RAM. */
+  /** Store window: the range's bytes. */
   wrBytes: Uint8Array = EMPTY_BYTES;
-  /** Dirty-log mask of the cached writable range (0: stores do no dirty work). */
+  /** Dirty-log mask of the store window's range (0: stores do no dirty work). */
   wrMask = 0;
-  /** ram_addr of index 0 of wrBytes (the region's ram_addr). */
+  /** ram_addr of the store window's first byte. */
   wrRamAddr = 0;
+  /** Second level for loads: the last RAM-readable section loaded from (UNASSIGNED_SECTION: none). */
+  rdSection: Section = UNASSIGNED_SECTION;
+  /** Second level for stores: the last writable RAM section stored to. */
+  wrSection: Section = UNASSIGNED_SECTION;
   /** Current dispatch (replaced whole at commit; an access uses the one it started with). */
   dispatch: Dispatch = EMPTY_DISPATCH;
-  /** MemTxResult of the last access made through this object. */
-  result: MemTxResult = MEMTX_OK;
   /** The data plane. */
   readonly plane: DataPlane;
   /** Address-space name (QEMU's as->name). */
   readonly name: string;
+  private lastResult: MemTxResult = MEMTX_OK;
 
   /** Use DataPlane.createAddressSpace. */
   constructor(plane: DataPlane, name: string) {
     this.plane = plane;
     this.name = name;
+  }
+
+  /** MemTxResult of the last access made through this object. */
+  get result(): MemTxResult {
+    return this.lastResult;
+  }
+
+  /** Sets the result; anything but MEMTX_OK empties the RAM caches (see the class doc). */
+  set result(r: MemTxResult) {
+    this.lastResult = r;
+    if (r !== MEMTX_OK) this.emptyCaches();
   }
 
   /**
@@ -110,31 +147,38 @@ export class AddressSpaceAccess {
    */
   setDispatch(d: Dispatch): void {
     this.dispatch = d;
-    this.rdStart = NO_BASE;
-    this.rdEnd = 0.5;
-    this.wrStart = NO_BASE;
-    this.wrEnd = 0.5;
+    this.emptyCaches();
+  }
+
+  private emptyCaches(): void {
+    this.fillRead(UNASSIGNED_SECTION);
+    this.fillWrite(UNASSIGNED_SECTION);
   }
 
   private fillRead(s: Section): void {
-    // Host indexes must stay int32 for the `| 0` in the hit path: ranges reaching past 2 GiB of their block are not cached.
-    if (s.end + s.delta > INDEX_LIMIT) return;
-    this.rdStart = s.start;
-    this.rdEnd = s.end;
-    this.rdBase = -s.delta;
-    this.rdView = s.view;
-    this.rdBytes = s.bytes;
+    const n = s.windowLength;
+    this.rdLo = s.start | 0;
+    this.rdLim1 = n;
+    this.rdLim2 = n > 1 ? n - 1 : 0;
+    this.rdLim4 = n > 3 ? n - 3 : 0;
+    this.rdLim8 = n > 7 ? n - 7 : 0;
+    this.rdView = s.rangeView;
+    this.rdBytes = s.rangeBytes;
+    this.rdSection = s;
   }
 
   private fillWrite(s: Section): void {
-    if (s.end + s.delta > INDEX_LIMIT) return;
-    this.wrStart = s.start;
-    this.wrEnd = s.end;
-    this.wrBase = -s.delta;
-    this.wrView = s.view;
-    this.wrBytes = s.bytes;
+    const n = s.windowLength;
+    this.wrLo = s.start | 0;
+    this.wrLim1 = n;
+    this.wrLim2 = n > 1 ? n - 1 : 0;
+    this.wrLim4 = n > 3 ? n - 3 : 0;
+    this.wrLim8 = n > 7 ? n - 7 : 0;
+    this.wrView = s.rangeView;
+    this.wrBytes = s.rangeBytes;
     this.wrMask = s.dirtyLogMask;
-    this.wrRamAddr = s.ramAddrDelta - s.delta;
+    this.wrRamAddr = s.start + s.ramAddrDelta;
+    this.wrSection = s;
   }
 
   /**
@@ -165,18 +209,20 @@ export class AddressSpaceAccess {
    */
   read(addr: number, buf: Uint8Array, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     const len = buf.length;
-    if (addr >= this.rdStart && addr + len <= this.rdEnd) {
-      const off = (addr - this.rdBase) | 0;
-      copyBytes(this.rdBytes, off, buf, 0, len);
-      return (this.result = MEMTX_OK);
+    const a = addr >>> 0;
+    const o = (a - this.rdLo) >>> 0;
+    const lim = this.rdLim1 >>> 0;
+    if (o < lim && len <= lim - o && a === addr) {
+      copyBytes(this.rdBytes, o, buf, 0, len);
+      return MEMTX_OK; // `result` is MEMTX_OK while the window can hit (class doc)
     }
     if (len === 0) return (this.result = MEMTX_OK);
     const d = this.dispatch;
     const s = d.lookup(addr);
-    if (s.readDirect && addr + len <= s.end) {
+    if (s.readDirect && s.end - addr >= len) {
       this.fillRead(s);
       copyBytes(s.bytes, addr + s.delta, buf, 0, len);
-      return (this.result = MEMTX_OK);
+      return (this.lastResult = MEMTX_OK);
     }
     return (this.result = this.readContinue(d, s, addr, buf, len, attrs));
   }
@@ -225,20 +271,22 @@ export class AddressSpaceAccess {
    */
   write(addr: number, buf: Uint8Array, attrs: MemTxAttrs = MEMTXATTRS_UNSPECIFIED): MemTxResult {
     const len = buf.length;
-    if (addr >= this.wrStart && addr + len <= this.wrEnd) {
-      const off = (addr - this.wrBase) | 0;
-      copyBytes(buf, 0, this.wrBytes, off, len);
-      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, len, this.wrMask);
-      return (this.result = MEMTX_OK);
+    const a = addr >>> 0;
+    const o = (a - this.wrLo) >>> 0;
+    const lim = this.wrLim1 >>> 0;
+    if (o < lim && len <= lim - o && a === addr) {
+      copyBytes(buf, 0, this.wrBytes, o, len);
+      if (this.wrMask !== 0) this.markWindowDirty(o, len);
+      return MEMTX_OK; // `result` is MEMTX_OK while the window can hit (class doc)
     }
     if (len === 0) return (this.result = MEMTX_OK);
     const d = this.dispatch;
     const s = d.lookup(addr);
-    if (s.writeDirect && addr + len <= s.end) {
+    if (s.writeDirect && s.end - addr >= len) {
       this.fillWrite(s);
       copyBytes(buf, 0, s.bytes, addr + s.delta, len);
       if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, len, s.dirtyLogMask);
-      return (this.result = MEMTX_OK);
+      return (this.lastResult = MEMTX_OK);
     }
     return (this.result = this.writeContinue(d, s, addr, buf, len, attrs));
   }
@@ -343,12 +391,35 @@ export class AddressSpaceAccess {
 
   // ---- loads ----
 
-  /** Load that missed the RAM cache: look up, refill the cache for RAM, else the MMIO path. Returns the low 32 bits (high bits of 8-byte loads in mmioOut.hi). */
+  /**
+   * Load that missed the window: the second-level section, else a lookup
+   * (refilling both levels for RAM), else the MMIO path. Returns the low 32
+   * bits (the high bits of 8-byte loads in mmioOut.hi).
+   */
   private ldMiss(addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
-    const s = this.dispatch.lookup(addr);
-    if (s.readDirect && addr + size <= s.end) return this.ldRefill(s, addr, size, bigEndian);
-    // MMIO, a hole, or an access running past the end of a RAM range: QEMU's
-    // memory_ldst dispatches the whole access to the section's region.
+    let s = this.rdSection;
+    if (!(addr >= s.start && s.end - addr >= size)) {
+      s = this.dispatch.lookup(addr);
+      if (!(s.readDirect && s.end - addr >= size)) return this.ldMmio(s, addr, size, bigEndian, attrs);
+      this.fillRead(s);
+      this.lastResult = MEMTX_OK;
+    }
+    const o = addr + s.delta;
+    const v = s.view;
+    if (size === 1) return s.bytes[o]!;
+    if (size === 2) return v.getUint16(o, !bigEndian);
+    if (size === 4) return v.getUint32(o, !bigEndian);
+    const x = v.getUint32(o, !bigEndian);
+    const y = v.getUint32(o + 4, !bigEndian);
+    mmioOut.hi = bigEndian ? x : y;
+    return bigEndian ? y : x;
+  }
+
+  /**
+   * MMIO, a hole, or an access running past the end of a RAM range: QEMU's
+   * memory_ldst dispatches the whole access to the section's region.
+   */
+  private ldMmio(s: Section, addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
     const plane = this.plane;
     const lo =
       plane.bigLock === null
@@ -358,69 +429,44 @@ export class AddressSpaceAccess {
     return lo;
   }
 
-  /** RAM load after a cache miss: refill the read cache, then load. */
-  private ldRefill(s: Section, addr: number, size: number, bigEndian: boolean): number {
-    this.fillRead(s);
-    this.result = MEMTX_OK;
-    const o = addr + s.delta;
-    const v = s.view;
-    if (size === 1) return s.bytes[o]!;
-    if (size === 2) return v.getUint16(o, !bigEndian);
-    if (size === 4) return v.getUint32(o, !bigEndian);
-    const a = v.getUint32(o, !bigEndian);
-    const b = v.getUint32(o + 4, !bigEndian);
-    mmioOut.hi = bigEndian ? a : b;
-    return bigEndian ? b : a;
-  }
-
-  /** QEMU's address_space_ldub. Hot path. */
+  /** QEMU's address_space_ldub. Hot path (bench/access.bench.ts). */
   ldub(addr: number, attrs?: MemTxAttrs): number {
-    if (addr >= this.rdStart && addr + 1 <= this.rdEnd) {
-      const off = (addr - this.rdBase) | 0;
-      this.result = MEMTX_OK;
-      return this.rdBytes[off]!;
-    }
-    return this.ldMiss(addr, 1, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
+    const a = addr >>> 0;
+    const o = (a - this.rdLo) >>> 0;
+    if (o < this.rdLim1 >>> 0 && a === addr) return this.rdBytes[o]!;
+    return this.ldMiss(addr, 1, false, attrs ?? MEMTXATTRS_UNSPECIFIED) >>> 0;
   }
 
-  /** QEMU's address_space_lduw_le. Hot path. */
+  /** QEMU's address_space_lduw_le. Hot path (bench/access.bench.ts). */
   lduwLe(addr: number, attrs?: MemTxAttrs): number {
-    if (addr >= this.rdStart && addr + 2 <= this.rdEnd) {
-      const off = (addr - this.rdBase) | 0;
-      this.result = MEMTX_OK;
-      return this.rdView.getUint16(off, true);
-    }
-    return this.ldMiss(addr, 2, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
+    const a = addr >>> 0;
+    const o = (a - this.rdLo) >>> 0;
+    if (o < this.rdLim2 >>> 0 && a === addr) return this.rdView.getUint16(o, true);
+    return this.ldMiss(addr, 2, false, attrs ?? MEMTXATTRS_UNSPECIFIED) >>> 0;
   }
 
-  /** QEMU's address_space_lduw_be. Hot path. */
+  /** QEMU's address_space_lduw_be. Hot path (bench/access.bench.ts). */
   lduwBe(addr: number, attrs?: MemTxAttrs): number {
-    if (addr >= this.rdStart && addr + 2 <= this.rdEnd) {
-      const off = (addr - this.rdBase) | 0;
-      this.result = MEMTX_OK;
-      return this.rdView.getUint16(off, false);
-    }
-    return this.ldMiss(addr, 2, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
+    const a = addr >>> 0;
+    const o = (a - this.rdLo) >>> 0;
+    if (o < this.rdLim2 >>> 0 && a === addr) return this.rdView.getUint16(o, false);
+    return this.ldMiss(addr, 2, true, attrs ?? MEMTXATTRS_UNSPECIFIED) >>> 0;
   }
 
-  /** QEMU's address_space_ldl_le. Hot path. */
+  /** QEMU's address_space_ldl_le. Hot path (bench/access.bench.ts). */
   ldlLe(addr: number, attrs?: MemTxAttrs): number {
-    if (addr >= this.rdStart && addr + 4 <= this.rdEnd) {
-      const off = (addr - this.rdBase) | 0;
-      this.result = MEMTX_OK;
-      return this.rdView.getUint32(off, true);
-    }
-    return this.ldMiss(addr, 4, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
+    const a = addr >>> 0;
+    const o = (a - this.rdLo) >>> 0;
+    if (o < this.rdLim4 >>> 0 && a === addr) return this.rdView.getUint32(o, true);
+    return this.ldMiss(addr, 4, false, attrs ?? MEMTXATTRS_UNSPECIFIED) >>> 0;
   }
 
-  /** QEMU's address_space_ldl_be. Hot path. */
+  /** QEMU's address_space_ldl_be. Hot path (bench/access.bench.ts). */
   ldlBe(addr: number, attrs?: MemTxAttrs): number {
-    if (addr >= this.rdStart && addr + 4 <= this.rdEnd) {
-      const off = (addr - this.rdBase) | 0;
-      this.result = MEMTX_OK;
-      return this.rdView.getUint32(off, false);
-    }
-    return this.ldMiss(addr, 4, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
+    const a = addr >>> 0;
+    const o = (a - this.rdLo) >>> 0;
+    if (o < this.rdLim4 >>> 0 && a === addr) return this.rdView.getUint32(o, false);
+    return this.ldMiss(addr, 4, true, attrs ?? MEMTXATTRS_UNSPECIFIED) >>> 0;
   }
 
   /** QEMU's address_space_ldl (target byte order). */
@@ -435,51 +481,70 @@ export class AddressSpaceAccess {
 
   /** QEMU's address_space_ldq_le (bigint value). */
   ldqLe(addr: number, attrs?: MemTxAttrs): bigint {
-    if (addr >= this.rdStart && addr + 8 <= this.rdEnd) {
-      const off = (addr - this.rdBase) | 0;
-      this.result = MEMTX_OK;
-      return this.rdView.getBigUint64(off, true);
-    }
+    const a = addr >>> 0;
+    const o = (a - this.rdLo) >>> 0;
+    if (o < this.rdLim8 >>> 0 && a === addr) return this.rdView.getBigUint64(o, true);
     const lo = this.ldMiss(addr, 8, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
     return joinU64(lo, mmioOut.hi);
   }
 
   /** QEMU's address_space_ldq_be (bigint value). */
   ldqBe(addr: number, attrs?: MemTxAttrs): bigint {
-    if (addr >= this.rdStart && addr + 8 <= this.rdEnd) {
-      const off = (addr - this.rdBase) | 0;
-      this.result = MEMTX_OK;
-      return this.rdView.getBigUint64(off, false);
-    }
+    const a = addr >>> 0;
+    const o = (a - this.rdLo) >>> 0;
+    if (o < this.rdLim8 >>> 0 && a === addr) return this.rdView.getBigUint64(o, false);
     const lo = this.ldMiss(addr, 8, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
     return joinU64(lo, mmioOut.hi);
   }
 
   // ---- stores ----
 
-  /** Store that missed the RAM cache: look up, refill for writable RAM, drop for ROM/readonly, else the MMIO path. */
+  /**
+   * Store that missed the window: the second-level section, else a lookup
+   * (refilling both levels for writable RAM), drop for ROM/readonly, else
+   * the MMIO path.
+   */
   private stMiss(addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
-    const s = this.dispatch.lookup(addr);
-    if (addr + size <= s.end) {
-      if (s.writeDirect) {
-        this.fillWrite(s);
-        const o = addr + s.delta;
-        const v = s.view;
-        if (size === 1) s.bytes[o] = lo;
-        else if (size === 2) v.setUint16(o, lo, !bigEndian);
-        else if (size === 4) v.setUint32(o, lo, !bigEndian);
-        else {
-          v.setUint32(o, bigEndian ? hi : lo, !bigEndian);
-          v.setUint32(o + 4, bigEndian ? lo : hi, !bigEndian);
-        }
-        if (s.dirtyLogMask !== 0) this.plane.markDirty(addr + s.ramAddrDelta, size, s.dirtyLogMask);
-        this.result = MEMTX_OK;
+    let s = this.wrSection;
+    if (!(addr >= s.start && s.end - addr >= size)) {
+      s = this.dispatch.lookup(addr);
+      if (!(s.writeDirect && s.end - addr >= size)) {
+        this.stOther(s, addr, lo, hi, size, bigEndian, attrs);
         return;
       }
-      if (s.writeDiscard) {
-        this.result = MEMTX_OK;
-        return;
-      }
+      this.fillWrite(s);
+      this.lastResult = MEMTX_OK;
+    }
+    const o = addr + s.delta;
+    const v = s.view;
+    if (size === 1) s.bytes[o] = lo;
+    else if (size === 2) v.setUint16(o, lo, !bigEndian);
+    else if (size === 4) v.setUint32(o, lo, !bigEndian);
+    else {
+      v.setUint32(o, bigEndian ? hi : lo, !bigEndian);
+      v.setUint32(o + 4, bigEndian ? lo : hi, !bigEndian);
+    }
+    if (s.dirtyLogMask !== 0) {
+      this.plane.markDirty(addr + s.ramAddrDelta, size, s.dirtyLogMask);
+      this.lastResult = MEMTX_OK; // the code-invalidation hook may have made accesses of its own
+    }
+  }
+
+  /**
+   * Marks `size` bytes at window offset `o` of the store window dirty; then
+   * `result` is MEMTX_OK again, whatever accesses the code-invalidation hook
+   * made through this address space.
+   */
+  private markWindowDirty(o: number, size: number): void {
+    this.plane.markDirty(this.wrRamAddr + o, size, this.wrMask);
+    this.lastResult = MEMTX_OK;
+  }
+
+  /** A store that is not to writable RAM: dropped for ROM/readonly ranges, else the whole access to the region's ops. */
+  private stOther(s: Section, addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
+    if (s.writeDiscard && s.end - addr >= size) {
+      this.result = MEMTX_OK;
+      return;
     }
     const plane = this.plane;
     this.result =
@@ -488,61 +553,61 @@ export class AddressSpaceAccess {
         : plane.mmioWrite(s.region, addr + s.delta, lo, hi, size, bigEndian, attrs);
   }
 
-  /** QEMU's address_space_stb. Hot path. */
+  /** QEMU's address_space_stb. Hot path (bench/access.bench.ts). */
   stb(addr: number, value: number, attrs?: MemTxAttrs): void {
-    if (addr >= this.wrStart && addr + 1 <= this.wrEnd) {
-      const off = (addr - this.wrBase) | 0;
-      this.wrBytes[off] = value;
-      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 1, this.wrMask);
-      this.result = MEMTX_OK;
+    const a = addr >>> 0;
+    const o = (a - this.wrLo) >>> 0;
+    if (o < this.wrLim1 >>> 0 && a === addr) {
+      this.wrBytes[o] = value;
+      if (this.wrMask !== 0) this.markWindowDirty(o, 1);
       return;
     }
     this.stMiss(addr, value & 0xff, 0, 1, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
-  /** QEMU's address_space_stw_le. Hot path. */
+  /** QEMU's address_space_stw_le. Hot path (bench/access.bench.ts). */
   stwLe(addr: number, value: number, attrs?: MemTxAttrs): void {
-    if (addr >= this.wrStart && addr + 2 <= this.wrEnd) {
-      const off = (addr - this.wrBase) | 0;
-      this.wrView.setUint16(off, value, true);
-      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 2, this.wrMask);
-      this.result = MEMTX_OK;
+    const a = addr >>> 0;
+    const o = (a - this.wrLo) >>> 0;
+    if (o < this.wrLim2 >>> 0 && a === addr) {
+      this.wrView.setUint16(o, value, true);
+      if (this.wrMask !== 0) this.markWindowDirty(o, 2);
       return;
     }
     this.stMiss(addr, value & 0xffff, 0, 2, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
-  /** QEMU's address_space_stw_be. Hot path. */
+  /** QEMU's address_space_stw_be. Hot path (bench/access.bench.ts). */
   stwBe(addr: number, value: number, attrs?: MemTxAttrs): void {
-    if (addr >= this.wrStart && addr + 2 <= this.wrEnd) {
-      const off = (addr - this.wrBase) | 0;
-      this.wrView.setUint16(off, value, false);
-      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 2, this.wrMask);
-      this.result = MEMTX_OK;
+    const a = addr >>> 0;
+    const o = (a - this.wrLo) >>> 0;
+    if (o < this.wrLim2 >>> 0 && a === addr) {
+      this.wrView.setUint16(o, value, false);
+      if (this.wrMask !== 0) this.markWindowDirty(o, 2);
       return;
     }
     this.stMiss(addr, value & 0xffff, 0, 2, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
-  /** QEMU's address_space_stl_le. Hot path. */
+  /** QEMU's address_space_stl_le. Hot path (bench/access.bench.ts). */
   stlLe(addr: number, value: number, attrs?: MemTxAttrs): void {
-    if (addr >= this.wrStart && addr + 4 <= this.wrEnd) {
-      const off = (addr - this.wrBase) | 0;
-      this.wrView.setUint32(off, value, true);
-      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 4, this.wrMask);
-      this.result = MEMTX_OK;
+    const a = addr >>> 0;
+    const o = (a - this.wrLo) >>> 0;
+    if (o < this.wrLim4 >>> 0 && a === addr) {
+      this.wrView.setUint32(o, value, true);
+      if (this.wrMask !== 0) this.markWindowDirty(o, 4);
       return;
     }
     this.stMiss(addr, value >>> 0, 0, 4, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
-  /** QEMU's address_space_stl_be. Hot path. */
+  /** QEMU's address_space_stl_be. Hot path (bench/access.bench.ts). */
   stlBe(addr: number, value: number, attrs?: MemTxAttrs): void {
-    if (addr >= this.wrStart && addr + 4 <= this.wrEnd) {
-      const off = (addr - this.wrBase) | 0;
-      this.wrView.setUint32(off, value, false);
-      if (this.wrMask !== 0) this.plane.markDirty(this.wrRamAddr + off, 4, this.wrMask);
-      this.result = MEMTX_OK;
+    const a = addr >>> 0;
+    const o = (a - this.wrLo) >>> 0;
+    if (o < this.wrLim4 >>> 0 && a === addr) {
+      this.wrView.setUint32(o, value, false);
+      if (this.wrMask !== 0) this.markWindowDirty(o, 4);
       return;
     }
     this.stMiss(addr, value >>> 0, 0, 4, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
@@ -560,13 +625,27 @@ export class AddressSpaceAccess {
     else this.stwLe(addr, value, attrs);
   }
 
-  /** QEMU's address_space_stq_le (bigint value). */
+  /** QEMU's address_space_stq_le (bigint value). Hot path. */
   stqLe(addr: number, value: bigint, attrs?: MemTxAttrs): void {
+    const a = addr >>> 0;
+    const o = (a - this.wrLo) >>> 0;
+    if (o < this.wrLim8 >>> 0 && a === addr) {
+      this.wrView.setBigUint64(o, value, true);
+      if (this.wrMask !== 0) this.markWindowDirty(o, 8);
+      return;
+    }
     this.stMiss(addr, lo32(value), hi32(value), 8, false, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 
-  /** QEMU's address_space_stq_be (bigint value). */
+  /** QEMU's address_space_stq_be (bigint value). Hot path. */
   stqBe(addr: number, value: bigint, attrs?: MemTxAttrs): void {
+    const a = addr >>> 0;
+    const o = (a - this.wrLo) >>> 0;
+    if (o < this.wrLim8 >>> 0 && a === addr) {
+      this.wrView.setBigUint64(o, value, false);
+      if (this.wrMask !== 0) this.markWindowDirty(o, 8);
+      return;
+    }
     this.stMiss(addr, lo32(value), hi32(value), 8, true, attrs ?? MEMTXATTRS_UNSPECIFIED);
   }
 }

@@ -37,6 +37,11 @@ export type ReadonlyWrites = 'discard' | 'physmem';
 export const DATA_PLANE_ADDRESS_LIMIT = 2 ** 53;
 const LIMIT_BIG = 2n ** 53n;
 const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
+/** 2^32: the access window covers addresses below it only (they are uint32). */
+const WINDOW_LIMIT = 2 ** 32;
+/** Window offsets and lengths stay int32 (Smis). */
+const WINDOW_MAX = 2 ** 31 - 1;
 
 /**
  * One FlatRange, ready for accesses (QEMU's MemoryRegionSection). The fields
@@ -71,6 +76,19 @@ export class Section {
   readonly readonly: boolean;
   /** ROM device in romd mode. */
   readonly romdMode: boolean;
+  /**
+   * Bytes of the range itself (index 0 = `start`), for the address-space
+   * access window; empty when the range is not RAM-backed.
+   */
+  readonly rangeBytes: Uint8Array;
+  /** DataView over `rangeBytes`. */
+  readonly rangeView: DataView;
+  /**
+   * How many bytes from `start` the uint32 access window may cover: the range,
+   * clipped at 2^32 and at the end of the host memory; 0 when the range starts
+   * at or beyond 2^32, is not RAM-backed, or would need 2 GiB or more.
+   */
+  readonly windowLength: number;
 
   /** Builds a section; `fr === null` makes the unassigned section. */
   constructor(
@@ -104,6 +122,16 @@ export class Section {
     this.offsetInRegion = offsetInRegion;
     this.readonly = readonly;
     this.romdMode = romd;
+    let win = 0;
+    if (ram && start < WINDOW_LIMIT) {
+      const first = start + this.delta;
+      win = Math.min(end, WINDOW_LIMIT) - start;
+      win = Math.max(0, Math.min(win, this.bytes.length - first));
+      if (win > WINDOW_MAX) win = 0;
+    }
+    this.windowLength = win;
+    this.rangeBytes = win > 0 ? this.bytes.subarray(start + this.delta, start + this.delta + win) : EMPTY;
+    this.rangeView = win > 0 ? new DataView(this.rangeBytes.buffer, this.rangeBytes.byteOffset, win) : EMPTY_VIEW;
   }
 
   /** The device ops for the MMIO path (UNASSIGNED_OPS for RAM reached through it, holes and reservations). */
