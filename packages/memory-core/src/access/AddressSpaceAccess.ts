@@ -70,13 +70,13 @@ function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: num
  * however large the address (addresses above 2^30 are not Smis, and the
  * floating-point range checks they would otherwise need cost more than the
  * load itself). The window never reaches 2^32, so `o` cannot wrap into it.
- * Ranges at or above 4 GiB, or longer than 2 GiB, are served by the second
- * level: the last RAM section (a range test in floating point), then the
- * dispatch.
+ * Ranges at or above 4 GiB (and the part of a range beyond 2^32, or beyond
+ * 2 GiB into it) have an empty window and are served by the dispatch, whose
+ * most-recently-used section is checked first (in floating point).
  *
- * `result` is not stored on a window hit: a window (or second-level section)
- * is only installed by an access that succeeded, and every access that fails
- * empties them, so while one can hit, `result` is MEMTX_OK already.
+ * `result` is not stored on a window hit: a window is only installed by an
+ * access that succeeded, and every access that fails empties both, so while
+ * one can hit, `result` is MEMTX_OK already.
  */
 export class AddressSpaceAccess {
   // Hot fields first and together (upstream a676854f34, adapted).
@@ -112,9 +112,9 @@ export class AddressSpaceAccess {
   wrMask = 0;
   /** ram_addr of the store window's first byte. */
   wrRamAddr = 0;
-  /** Second level for loads: the last RAM-readable section loaded from (UNASSIGNED_SECTION: none). */
+  /** The section the load window was filled from (UNASSIGNED_SECTION: none). */
   rdSection: Section = UNASSIGNED_SECTION;
-  /** Second level for stores: the last writable RAM section stored to. */
+  /** The section the store window was filled from. */
   wrSection: Section = UNASSIGNED_SECTION;
   /** Current dispatch (replaced whole at commit; an access uses the one it started with). */
   dispatch: Dispatch = EMPTY_DISPATCH;
@@ -392,18 +392,29 @@ export class AddressSpaceAccess {
   // ---- loads ----
 
   /**
-   * Load that missed the window: the second-level section, else a lookup
-   * (refilling both levels for RAM), else the MMIO path. Returns the low 32
-   * bits (the high bits of 8-byte loads in mmioOut.hi).
+   * Load that missed the window: a lookup (its MRU check is the second
+   * level), RAM refilling the window, else the MMIO path. Returns the low 32
+   * bits (the high bits of 8-byte loads in mmioOut.hi). Kept small, so that
+   * it and the device call inline into a caller's loop.
    */
   private ldMiss(addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
-    let s = this.rdSection;
-    if (!(addr >= s.start && s.end - addr >= size)) {
-      s = this.dispatch.lookup(addr);
-      if (!(s.readDirect && s.end - addr >= size)) return this.ldMmio(s, addr, size, bigEndian, attrs);
-      this.fillRead(s);
-      this.lastResult = MEMTX_OK;
-    }
+    const s = this.dispatch.lookup(addr);
+    if (s.readDirect && s.end - addr >= size) return this.ldRam(s, addr, size, bigEndian);
+    // MMIO, a hole, or an access running past the end of a RAM range:
+    // QEMU's memory_ldst dispatches the whole access to the section's region.
+    const plane = this.plane;
+    const lo =
+      plane.bigLock === null
+        ? dispatchRead(s.region.mmio, addr + s.delta, size, bigEndian, attrs)
+        : plane.mmioRead(s.region, addr + s.delta, size, bigEndian, attrs);
+    this.result = mmioOut.result;
+    return lo;
+  }
+
+  /** A load from RAM section `s`, which covers [addr, addr+size); it becomes the load window. */
+  private ldRam(s: Section, addr: number, size: number, bigEndian: boolean): number {
+    if (s !== this.rdSection) this.fillRead(s);
+    this.lastResult = MEMTX_OK;
     const o = addr + s.delta;
     const v = s.view;
     if (size === 1) return s.bytes[o]!;
@@ -413,20 +424,6 @@ export class AddressSpaceAccess {
     const y = v.getUint32(o + 4, !bigEndian);
     mmioOut.hi = bigEndian ? x : y;
     return bigEndian ? y : x;
-  }
-
-  /**
-   * MMIO, a hole, or an access running past the end of a RAM range: QEMU's
-   * memory_ldst dispatches the whole access to the section's region.
-   */
-  private ldMmio(s: Section, addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
-    const plane = this.plane;
-    const lo =
-      plane.bigLock === null
-        ? dispatchRead(s.region.mmio, addr + s.delta, size, bigEndian, attrs)
-        : plane.mmioRead(s.region, addr + s.delta, size, bigEndian, attrs);
-    this.result = mmioOut.result;
-    return lo;
   }
 
   /** QEMU's address_space_ldub. Hot path (bench/access.bench.ts). */
@@ -500,21 +497,36 @@ export class AddressSpaceAccess {
   // ---- stores ----
 
   /**
-   * Store that missed the window: the second-level section, else a lookup
-   * (refilling both levels for writable RAM), drop for ROM/readonly, else
-   * the MMIO path.
+   * Store that missed the window: a lookup, writable RAM refilling the
+   * window, drop for ROM/readonly, else the MMIO path. Kept small, as ldMiss.
    */
   private stMiss(addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
-    let s = this.wrSection;
-    if (!(addr >= s.start && s.end - addr >= size)) {
-      s = this.dispatch.lookup(addr);
-      if (!(s.writeDirect && s.end - addr >= size)) {
-        this.stOther(s, addr, lo, hi, size, bigEndian, attrs);
+    const s = this.dispatch.lookup(addr);
+    if (s.end - addr >= size) {
+      if (s.writeDirect) {
+        this.stRam(s, addr, lo, hi, size, bigEndian);
         return;
       }
-      this.fillWrite(s);
-      this.lastResult = MEMTX_OK;
+      if (s.writeDiscard) {
+        this.lastResult = MEMTX_OK;
+        return;
+      }
     }
+    // MMIO, a hole, or past the end of a range: the whole access to the region's ops.
+    const plane = this.plane;
+    this.result =
+      plane.bigLock === null
+        ? dispatchWrite(s.region.mmio, addr + s.delta, lo, hi, size, bigEndian, attrs)
+        : plane.mmioWrite(s.region, addr + s.delta, lo, hi, size, bigEndian, attrs);
+  }
+
+  /**
+   * A store to writable RAM section `s`, which covers [addr, addr+size); it
+   * becomes the store window. Marks the bytes dirty for the range's clients.
+   */
+  private stRam(s: Section, addr: number, lo: number, hi: number, size: number, bigEndian: boolean): void {
+    if (s !== this.wrSection) this.fillWrite(s);
+    this.lastResult = MEMTX_OK;
     const o = addr + s.delta;
     const v = s.view;
     if (size === 1) s.bytes[o] = lo;
@@ -538,19 +550,6 @@ export class AddressSpaceAccess {
   private markWindowDirty(o: number, size: number): void {
     this.plane.markDirty(this.wrRamAddr + o, size, this.wrMask);
     this.lastResult = MEMTX_OK;
-  }
-
-  /** A store that is not to writable RAM: dropped for ROM/readonly ranges, else the whole access to the region's ops. */
-  private stOther(s: Section, addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
-    if (s.writeDiscard && s.end - addr >= size) {
-      this.result = MEMTX_OK;
-      return;
-    }
-    const plane = this.plane;
-    this.result =
-      plane.bigLock === null
-        ? dispatchWrite(s.region.mmio, addr + s.delta, lo, hi, size, bigEndian, attrs)
-        : plane.mmioWrite(s.region, addr + s.delta, lo, hi, size, bigEndian, attrs);
   }
 
   /** QEMU's address_space_stb. Hot path (bench/access.bench.ts). */
