@@ -19,10 +19,10 @@
  * (unassigned) ops and gets MEMTX_DECODE_ERROR and 0, as QEMU's memory_ldst
  * does; buffer accesses split at range ends instead.
  *
- * In front of the dispatch sit two one-entry caches (the last RAM range read,
- * the last writable RAM range written), each a uint32 access window with the
- * range's section as second level, so a run of RAM accesses below 4 GiB costs
- * a few int32 operations before the typed-array access.
+ * In front of the dispatch sit one-entry caches (the last RAM range read,
+ * the last writable RAM range written): uint32 access windows below 4 GiB, so
+ * a run of RAM accesses there costs a few int32 operations before the
+ * typed-array access, and floating-point range tests above.
  *
  * Addresses are numbers; ranges end at 2^53 at the latest (see dispatch.ts),
  * and range tests subtract (`end - addr >= size`) rather than add, since
@@ -50,6 +50,41 @@ const EMPTY_DISPATCH: Dispatch = new DispatchClass([]);
 const EMPTY_BYTES = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY_BYTES.buffer);
 
+/** 2^32: loads and stores from here up miss the windows and use the high one-entry caches. */
+const HIGH = 2 ** 32;
+
+// A non-Smi start value, so the high caches' address fields hold doubles from the start.
+const NO_BASE = 2 ** 53;
+/** Host indexes of the high caches stay int32. */
+const INDEX_LIMIT = 2 ** 31 - 1;
+
+/** A `size`-byte load at index `o` of `v` / `bytes`. Returns the low 32 bits (the high ones in mmioOut.hi). */
+function ldView(v: DataView, bytes: Uint8Array, o: number, size: number, bigEndian: boolean): number {
+  if (size === 1) return bytes[o]!;
+  if (size === 2) return v.getUint16(o, !bigEndian);
+  if (size === 4) return v.getUint32(o, !bigEndian);
+  const x = v.getUint32(o, !bigEndian);
+  const y = v.getUint32(o + 4, !bigEndian);
+  mmioOut.hi = bigEndian ? x : y;
+  return bigEndian ? y : x;
+}
+
+/** A `size`-byte store at index `o` of `v` / `bytes` (the high 32 bits of 8-byte values in `hi`). */
+function stView(v: DataView, bytes: Uint8Array, o: number, lo: number, hi: number, size: number, bigEndian: boolean): void {
+  if (size === 1) bytes[o] = lo;
+  else if (size === 2) v.setUint16(o, lo, !bigEndian);
+  else if (size === 4) v.setUint32(o, lo, !bigEndian);
+  else {
+    v.setUint32(o, bigEndian ? hi : lo, !bigEndian);
+    v.setUint32(o + 4, bigEndian ? lo : hi, !bigEndian);
+  }
+}
+
+/** A load from RAM section `s`, which covers [addr, addr+size). */
+function ldSection(s: Section, addr: number, size: number, bigEndian: boolean): number {
+  return ldView(s.view, s.bytes, addr + s.delta, size, bigEndian);
+}
+
 function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, len: number): void {
   if (len <= 32) {
     for (let i = 0; i < len; i++) dst[dstOff + i] = src[srcOff + i]!;
@@ -69,14 +104,14 @@ function copyBytes(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: num
  * is then the index in the range's own bytes. That is int32 arithmetic only,
  * however large the address (addresses above 2^30 are not Smis, and the
  * floating-point range checks they would otherwise need cost more than the
- * load itself). The window never reaches 2^32, so `o` cannot wrap into it.
- * Ranges at or above 4 GiB (and the part of a range beyond 2^32, or beyond
- * 2 GiB into it) have an empty window and are served by the dispatch, whose
- * most-recently-used section is checked first (in floating point).
+ * load itself). The window never reaches 2^32, so `o` cannot wrap into it,
+ * nor does it reach 2 GiB into its range. Accesses at or above 4 GiB have
+ * one-entry caches of their own (the range test in floating point, as all
+ * accesses had before the windows); anything else goes to the dispatch.
  *
- * `result` is not stored on a window hit: a window is only installed by an
- * access that succeeded, and every access that fails empties both, so while
- * one can hit, `result` is MEMTX_OK already.
+ * `result` is not stored on a hit: a window or high cache is only installed
+ * by an access that succeeded, and every access that fails empties them all,
+ * so while one can hit, `result` is MEMTX_OK already.
  */
 export class AddressSpaceAccess {
   // Hot fields first and together (upstream a676854f34, adapted).
@@ -116,6 +151,31 @@ export class AddressSpaceAccess {
   rdSection: Section = UNASSIGNED_SECTION;
   /** The section the store window was filled from. */
   wrSection: Section = UNASSIGNED_SECTION;
+  // One-entry caches for RAM at or above 4 GiB, where the windows cannot
+  // serve: the range test is in floating point, the index an int32 (ranges
+  // reaching 2 GiB or more into their block are not cached here).
+  /** High load cache: first address of the cached range (NO_BASE: none). */
+  rdHiStart = NO_BASE;
+  /** High load cache: one past its last address. */
+  rdHiEnd = 0.5;
+  /** High load cache: address of index 0 of rdHiView. */
+  rdHiBase = NO_BASE;
+  /** High load cache: DataView over the range's region. */
+  rdHiView: DataView = EMPTY_VIEW;
+  /** High load cache: the region's bytes. */
+  rdHiBytes: Uint8Array = EMPTY_BYTES;
+  /** High store cache: first address of the cached writable range (NO_BASE: none). */
+  wrHiStart = NO_BASE;
+  /** High store cache: one past its last address. */
+  wrHiEnd = 0.5;
+  /** High store cache: address of index 0 of wrHiView. */
+  wrHiBase = NO_BASE;
+  /** High store cache: DataView over the range's region. */
+  wrHiView: DataView = EMPTY_VIEW;
+  /** High store cache: the region's bytes. */
+  wrHiBytes: Uint8Array = EMPTY_BYTES;
+  /** High store cache: the section (dirty-log mask, ram_addr). */
+  wrHiSection: Section = UNASSIGNED_SECTION;
   /** Current dispatch (replaced whole at commit; an access uses the one it started with). */
   dispatch: Dispatch = EMPTY_DISPATCH;
   /** The data plane. */
@@ -153,6 +213,10 @@ export class AddressSpaceAccess {
   private emptyCaches(): void {
     this.fillRead(UNASSIGNED_SECTION);
     this.fillWrite(UNASSIGNED_SECTION);
+    this.rdHiStart = NO_BASE;
+    this.rdHiEnd = 0.5;
+    this.wrHiStart = NO_BASE;
+    this.wrHiEnd = 0.5;
   }
 
   private fillRead(s: Section): void {
@@ -398,6 +462,7 @@ export class AddressSpaceAccess {
    * it and the device call inline into a caller's loop.
    */
   private ldMiss(addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
+    if (addr >= HIGH) return this.ldHigh(addr, size, bigEndian, attrs);
     const s = this.dispatch.lookup(addr);
     if (s.readDirect && s.end - addr >= size) return this.ldRam(s, addr, size, bigEndian);
     // MMIO, a hole, or an access running past the end of a RAM range:
@@ -415,15 +480,38 @@ export class AddressSpaceAccess {
   private ldRam(s: Section, addr: number, size: number, bigEndian: boolean): number {
     if (s !== this.rdSection) this.fillRead(s);
     this.lastResult = MEMTX_OK;
-    const o = addr + s.delta;
-    const v = s.view;
-    if (size === 1) return s.bytes[o]!;
-    if (size === 2) return v.getUint16(o, !bigEndian);
-    if (size === 4) return v.getUint32(o, !bigEndian);
-    const x = v.getUint32(o, !bigEndian);
-    const y = v.getUint32(o + 4, !bigEndian);
-    mmioOut.hi = bigEndian ? x : y;
-    return bigEndian ? y : x;
+    return ldSection(s, addr, size, bigEndian);
+  }
+
+  /** A load at or above 4 GiB, where the window cannot serve: the high load cache, else a lookup. */
+  private ldHigh(addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
+    if (addr >= this.rdHiStart && this.rdHiEnd - addr >= size) {
+      return ldView(this.rdHiView, this.rdHiBytes, (addr - this.rdHiBase) | 0, size, bigEndian);
+    }
+    return this.ldHighMiss(addr, size, bigEndian, attrs);
+  }
+
+  /** ldHigh's lookup: RAM refills the high load cache, anything else goes to the region's ops. */
+  private ldHighMiss(addr: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
+    const s = this.dispatch.lookup(addr);
+    if (!(s.readDirect && s.end - addr >= size)) {
+      const plane = this.plane;
+      const lo =
+        plane.bigLock === null
+          ? dispatchRead(s.region.mmio, addr + s.delta, size, bigEndian, attrs)
+          : plane.mmioRead(s.region, addr + s.delta, size, bigEndian, attrs);
+      this.result = mmioOut.result;
+      return lo;
+    }
+    if (s.end + s.delta <= INDEX_LIMIT) {
+      this.rdHiStart = s.start;
+      this.rdHiEnd = s.end;
+      this.rdHiBase = -s.delta;
+      this.rdHiView = s.view;
+      this.rdHiBytes = s.bytes;
+    }
+    this.lastResult = MEMTX_OK;
+    return ldSection(s, addr, size, bigEndian);
   }
 
   /** QEMU's address_space_ldub. Hot path (bench/access.bench.ts). */
@@ -501,6 +589,10 @@ export class AddressSpaceAccess {
    * window, drop for ROM/readonly, else the MMIO path. Kept small, as ldMiss.
    */
   private stMiss(addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
+    if (addr >= HIGH) {
+      this.stHigh(addr, lo, hi, size, bigEndian, attrs);
+      return;
+    }
     const s = this.dispatch.lookup(addr);
     if (s.end - addr >= size) {
       if (s.writeDirect) {
@@ -522,25 +614,64 @@ export class AddressSpaceAccess {
 
   /**
    * A store to writable RAM section `s`, which covers [addr, addr+size); it
-   * becomes the store window. Marks the bytes dirty for the range's clients.
+   * becomes the store window.
    */
   private stRam(s: Section, addr: number, lo: number, hi: number, size: number, bigEndian: boolean): void {
     if (s !== this.wrSection) this.fillWrite(s);
     this.lastResult = MEMTX_OK;
-    const o = addr + s.delta;
-    const v = s.view;
-    if (size === 1) s.bytes[o] = lo;
-    else if (size === 2) v.setUint16(o, lo, !bigEndian);
-    else if (size === 4) v.setUint32(o, lo, !bigEndian);
-    else {
-      v.setUint32(o, bigEndian ? hi : lo, !bigEndian);
-      v.setUint32(o + 4, bigEndian ? lo : hi, !bigEndian);
+    this.stSection(s, addr, lo, hi, size, bigEndian);
+  }
+
+  /** A store at or above 4 GiB: the high store cache, else a lookup. */
+  private stHigh(addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
+    if (addr >= this.wrHiStart && this.wrHiEnd - addr >= size) {
+      stView(this.wrHiView, this.wrHiBytes, (addr - this.wrHiBase) | 0, lo, hi, size, bigEndian);
+      const s = this.wrHiSection;
+      if (s.dirtyLogMask !== 0) {
+        this.plane.markDirty(addr + s.ramAddrDelta, size, s.dirtyLogMask);
+        this.lastResult = MEMTX_OK; // the code-invalidation hook may have made accesses of its own
+      }
+      return;
     }
+    this.stHighMiss(addr, lo, hi, size, bigEndian, attrs);
+  }
+
+  /** stHigh's lookup: writable RAM refills the high store cache, ROM drops, anything else goes to the region's ops. */
+  private stHighMiss(addr: number, lo: number, hi: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): void {
+    const s = this.dispatch.lookup(addr);
+    if (!(s.writeDirect && s.end - addr >= size)) {
+      if (s.writeDiscard && s.end - addr >= size) {
+        this.lastResult = MEMTX_OK;
+        return;
+      }
+      const plane = this.plane;
+      this.result =
+        plane.bigLock === null
+          ? dispatchWrite(s.region.mmio, addr + s.delta, lo, hi, size, bigEndian, attrs)
+          : plane.mmioWrite(s.region, addr + s.delta, lo, hi, size, bigEndian, attrs);
+      return;
+    }
+    if (s.end + s.delta <= INDEX_LIMIT) {
+      this.wrHiStart = s.start;
+      this.wrHiEnd = s.end;
+      this.wrHiBase = -s.delta;
+      this.wrHiView = s.view;
+      this.wrHiBytes = s.bytes;
+      this.wrHiSection = s;
+    }
+    this.lastResult = MEMTX_OK;
+    this.stSection(s, addr, lo, hi, size, bigEndian);
+  }
+
+  /** Stores into RAM section `s` (covering [addr, addr+size)) and marks the bytes dirty for the range's clients. */
+  private stSection(s: Section, addr: number, lo: number, hi: number, size: number, bigEndian: boolean): void {
+    stView(s.view, s.bytes, addr + s.delta, lo, hi, size, bigEndian);
     if (s.dirtyLogMask !== 0) {
       this.plane.markDirty(addr + s.ramAddrDelta, size, s.dirtyLogMask);
       this.lastResult = MEMTX_OK; // the code-invalidation hook may have made accesses of its own
     }
   }
+
 
   /**
    * Marks `size` bytes at window offset `o` of the store window dirty; then

@@ -141,16 +141,23 @@ describe('uint32 access window', () => {
     expect([...buf]).toEqual([0xfc, 0xfd, 1, 2, 3, 4, 0x02, 0x03]);
   });
 
-  it('ranges above 4 GiB (up to 2^53) go through the second level, exactly', () => {
+  it('ranges above 4 GiB (up to 2^53) go through the high caches, exactly (values, results, dirty bytes)', () => {
     const starts = [G4, G4 + 2 ** 31, 2 ** 40, 2 ** 53 - 0x1000];
-    const { as, rams } = machine([0x1000, ...starts]);
+    const { as, rams, src, sink } = machine([0x1000, ...starts]);
     starts.forEach((base, i) => {
       const ram = rams[i + 1]!;
+      const ramAddr = src.ramAddrOf(`ram${i + 1}`);
       for (const size of SIZES) {
         for (const be of [false, true]) {
           expect(ld(as, base + 0x10, size, be)).toBe(expected(ram, 0x10, size, be));
           expect(ld(as, base + 0x1000 - size, size, be)).toBe(expected(ram, 0x1000 - size, size, be));
           expect(as.result).toBe(MEMTX_OK);
+          // Each store, through the lookup or the high store cache, marks its own bytes dirty.
+          for (const off of [0x20, 0x800]) {
+            sink.calls.length = 0;
+            st(as, base + off, size, be, VALUE);
+            expect(sink.calls).toEqual([[ramAddr + off, size, 1]]);
+          }
           st(as, base + 0x20, size, be, VALUE);
           expect(as.result).toBe(MEMTX_OK);
           expect(ld(as, base + 0x20, size, be)).toBe(BigInt.asUintN(size * 8, VALUE));
