@@ -29,6 +29,15 @@ export const TB_JMP_CACHE_SIZE = 4096;
 /** Receives one line per translated block when tracing is on. */
 export type TbTraceSink = (tb: TranslationBlock) => void;
 
+/**
+ * Where the translator reports pages that now hold code (QEMU's
+ * tlb_protect_code), e.g. `CodePageProtection` over the CODE dirty client.
+ */
+export interface CodePageProtector {
+  /** Called once per RAM page, when its first block is translated. */
+  protect(ramPage: number): void;
+}
+
 const PARAMS = [
   'T', 'cpu', 'x', 'tagR', 'addR', 'tagW', 'addW', 'r8', 'ri8', 'r16', 'ri16', 'r32',
   'ex', 'D', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu',
@@ -55,7 +64,8 @@ function endsBlock(op: number): boolean {
  * compiled with `new Function`, keeps them in a hash keyed by physical pc and flags
  * plus a per-CPU jump cache, chains blocks whose successor is known, and invalidates a
  * page's blocks when the guest stores to it (the CODE-page protection of QEMU's
- * softmmu, done here with a per-page code bitmap in the CPU).
+ * softmmu: through memory-core's CODE dirty client when {@link Translator.codeProtection}
+ * is set, as on `VirtMachine`, else with the per-page bitmap `Cpu.codePages` alone).
  */
 export class Translator {
   private readonly hash = new TbHashTable();
@@ -71,6 +81,12 @@ export class Translator {
   trace: TbTraceSink | null = null;
   /** Exit slots handed out while generating the current block. */
   private slots = 0;
+  /**
+   * Code-page protection through the CODE dirty client, which then owns
+   * `cpu.codePages`; null: the translator keeps `cpu.codePages` itself (a CPU
+   * without memory-core dirty tracking).
+   */
+  codeProtection: CodePageProtector | null = null;
 
   constructor(private readonly cpu: Cpu) {
     this.interp = new Interpreter(cpu);
@@ -82,7 +98,9 @@ export class Translator {
   flush(): void {
     for (const tb of this.hash.values()) tb.valid = false;
     this.hash.clear();
-    for (const page of this.pageTbs.keys()) this.cpu.codePages[page] = 0;
+    // With CODE-client protection the pages stay protected, as after QEMU's
+    // tb_flush: the next store to one finds no block and unprotects it.
+    if (this.codeProtection === null) for (const page of this.pageTbs.keys()) this.cpu.codePages[page] = 0;
     this.pageTbs.clear();
     this.jmpCache.fill(null);
   }
@@ -108,7 +126,7 @@ export class Translator {
    */
   invalidatePage(page: number): boolean {
     const cpu = this.cpu;
-    cpu.codePages[page] = 0;
+    if (this.codeProtection === null) cpu.codePages[page] = 0;
     const list = this.pageTbs.get(page);
     if (!list) return false;
     this.pageTbs.delete(page);
@@ -268,7 +286,9 @@ export class Translator {
       this.pageTbs.set(ramPage, list);
     }
     list.push(tb);
-    if (!cpu.codePages[ramPage]) {
+    if (this.codeProtection !== null) {
+      if (list.length === 1) this.codeProtection.protect(ramPage);
+    } else if (!cpu.codePages[ramPage]) {
       cpu.codePages[ramPage] = 1;
       cpu.tlb.protectRamPage(ramPage);
     }
