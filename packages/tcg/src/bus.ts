@@ -1,7 +1,10 @@
 /**
- * The narrow memory interface the CPU runs against. memory-core's address space will
- * implement it later; for now {@link SimpleBus} does: one RAM block in a SharedArrayBuffer
- * plus a short list of MMIO devices.
+ * The narrow memory interface the CPU runs against. `VirtMachine` runs on
+ * `MemoryCoreBus` (virt/memoryCoreBus.ts), over memory-core's data path;
+ * {@link SimpleBus} is kept as the dependency-free implementation — one RAM block in a
+ * SharedArrayBuffer plus a short list of MMIO devices — for running a `Cpu` without a
+ * memory system (embedding the engine alone, CPU-only experiments). With it there are
+ * no dirty bitmaps: the translator then keeps `Cpu.codePages` itself.
  */
 
 /** A memory-mapped device: offsets are relative to the device's base. */

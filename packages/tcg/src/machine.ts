@@ -1,4 +1,3 @@
-import { SimpleBus } from './bus.js';
 import { Cpu } from './cpu.js';
 import type { StopReason } from './cpu.js';
 import { Clint } from './devices/clint.js';
@@ -12,13 +11,21 @@ import type { ElfImage } from './elf.js';
 import { Interpreter } from './interp.js';
 import { EXIT_TB, GUEST_TRAP } from './signals.js';
 import { Translator } from './translate.js';
+import { CodePageProtection } from './virt/codePages.js';
+import type { MemoryCoreBus } from './virt/memoryCoreBus.js';
+import { VirtBoard } from './virt/virtBoard.js';
+import type { FramebufferGeometry } from './virt/virtBoard.js';
 
-/** Physical memory map of QEMU's `virt` board that memvisor implements. */
+/**
+ * Physical memory map of QEMU's `virt` board that memvisor implements, by device
+ * (the CLINT spans QEMU's `riscv.aclint.swi` and `riscv.aclint.mtimer`); the map by
+ * memory region, with QEMU's names, is `VIRT_BOARD_MEMMAP`.
+ */
 export const VIRT_MEMMAP = {
   mrom: { base: 0x1000, size: 0xf000 },
   test: { base: 0x100000, size: 0x1000 },
-  clint: { base: 0x2000000, size: 0x10000 },
-  uart0: { base: 0x10000000, size: 0x100 },
+  clint: { base: 0x2000000, size: 0xc000 },
+  uart0: { base: 0x10000000, size: 8 },
   dram: { base: 0x80000000 },
 } as const;
 
@@ -35,6 +42,11 @@ export interface VirtMachineOptions {
   onUart?: (byte: number) => void;
   /** RAM backing store, e.g. shared with another thread. */
   ramBuffer?: SharedArrayBuffer;
+  /**
+   * The framebuffer's geometry, or false for none (see {@link VirtBoard}):
+   * leave it out to migrate to and from real QEMU, which has no such RAM block.
+   */
+  framebuffer?: FramebufferGeometry | false;
   /** QEMU-style `-d` logging: which categories, and where the lines go. */
   log?: { categories: readonly LogCategory[]; sink: LogSink };
 }
@@ -57,10 +69,21 @@ interface Engine {
 /**
  * QEMU's `virt` machine for one RV32 hart: RAM at 0x80000000, the mrom reset vector at
  * 0x1000, NS16550A UART at 0x10000000, SiFive test finisher at 0x100000, CLINT at
- * 0x2000000. Build one with {@link createVirtMachine}.
+ * 0x2000000, and memvisor's framebuffer at 0x8000000. Build one with
+ * {@link createVirtMachine}.
+ *
+ * Memory is memory-core's ({@link VirtBoard}): the hart's loads and stores to RAM run
+ * on the RAM block's typed array through the TLB, everything else goes through the
+ * `cpu-memory-0` data path, and pages holding translated code are write-protected
+ * through the CODE dirty client ({@link CodePageProtection}).
  */
 export class VirtMachine {
-  readonly bus: SimpleBus;
+  /** The memory-core board: topology, RAM blocks, dirty bitmaps, data path. */
+  readonly board: VirtBoard;
+  /** The hart's bus over the board. */
+  readonly bus: MemoryCoreBus;
+  /** Code-page protection through the board's CODE dirty client. */
+  readonly codePages: CodePageProtection;
   readonly cpu: Cpu;
   readonly clint = new Clint();
   readonly uart: Uart16550;
@@ -74,7 +97,6 @@ export class VirtMachine {
 
   constructor(opts: VirtMachineOptions = {}) {
     const ramSize = opts.ramSize ?? 128 * 1024 * 1024;
-    this.bus = new SimpleBus(VIRT_MEMMAP.dram.base, ramSize, opts.ramBuffer);
     const onUart = opts.onUart ?? (() => {});
     this.uart = new Uart16550(onUart);
     this.finisher = new SifiveTest((status) => {
@@ -82,15 +104,15 @@ export class VirtMachine {
       this.cpu.stopReason = 'exit';
       this.cpu.eventAt = 0;
     });
-    this.mrom = new Mrom(VIRT_MEMMAP.dram.base, fdtAddress(VIRT_MEMMAP.dram.base, ramSize));
-    this.bus.map(VIRT_MEMMAP.mrom.base, VIRT_MEMMAP.mrom.size, {
-      name: 'riscv_virt_board.mrom',
-      read: (o, s) => this.mrom.read(o, s),
-      write: () => {},
+    this.board = new VirtBoard({
+      ramSize,
+      ...(opts.ramBuffer !== undefined ? { ramBuffer: opts.ramBuffer } : {}),
+      ...(opts.framebuffer !== undefined ? { framebuffer: opts.framebuffer } : {}),
+      devices: { serial: this.uart, test: this.finisher, clint: this.clint },
     });
-    this.bus.map(VIRT_MEMMAP.test.base, VIRT_MEMMAP.test.size, this.finisher);
-    this.bus.map(VIRT_MEMMAP.clint.base, VIRT_MEMMAP.clint.size, this.clint);
-    this.bus.map(VIRT_MEMMAP.uart0.base, VIRT_MEMMAP.uart0.size, this.uart);
+    this.bus = this.board.bus;
+    this.mrom = new Mrom(VIRT_MEMMAP.dram.base, fdtAddress(VIRT_MEMMAP.dram.base, ramSize));
+    this.board.writeRom(VIRT_MEMMAP.mrom.base, this.mrom.bytes);
     this.cpu = new Cpu(this.bus, this.clint);
     this.cpu.pc = VIRT_MEMMAP.mrom.base;
     if (opts.log) {
@@ -101,6 +123,13 @@ export class VirtMachine {
     this.interp = new Interpreter(this.cpu);
     this.translator = new Translator(this.cpu);
     this.engine = this.engineKind === 'jit' ? this.translator : this.interp;
+    this.codePages = new CodePageProtection(this.board.ramList.dirtyMemory, this.board.ramBlock);
+    this.codePages.setTbs(this.translator);
+    this.codePages.addCpu(this.cpu);
+    this.codePages.attachDataPlane(this.board.data.plane);
+    this.translator.codeProtection = this.codePages;
+    const codePages = this.codePages;
+    this.cpu.onCodeWrite = (ramPage) => codePages.notdirtyWrite(ramPage);
   }
 
   /**
@@ -111,6 +140,7 @@ export class VirtMachine {
   loadElf(bytes: Uint8Array): ElfImage {
     const image = loadElf(bytes, this.bus.ram, this.bus.ramBase);
     this.mrom = new Mrom(image.entry, fdtAddress(this.bus.ramBase, this.bus.ramSize));
+    this.board.writeRom(VIRT_MEMMAP.mrom.base, this.mrom.bytes);
     this.cpu.pc = VIRT_MEMMAP.mrom.base;
     this.translator.flush();
     let code = 0;
