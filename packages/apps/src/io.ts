@@ -3,6 +3,7 @@
  * failure, and reading an input file with a message that names it.
  */
 import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** Where the command writes; tests pass their own to capture output. */
 export interface CliIo {
@@ -33,3 +34,27 @@ export function readText(file: string): string {
   }
 }
 
+
+/**
+ * Parses a command's arguments strictly (plus `-h`/`--help`); an unknown or
+ * malformed option becomes a {@link UsageError}. Returns null when help was
+ * asked for, after printing `usage`.
+ */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: O,
+  usage: string,
+  io: CliIo,
+): { values: ReturnType<typeof parseArgs<{ options: O; allowPositionals: true; strict: true }>>['values']; positionals: string[] } | null {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout(usage);
+    return null;
+  }
+  return parsed as never;
+}

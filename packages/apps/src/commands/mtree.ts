@@ -3,7 +3,6 @@
  * `info mtree` / `info mtree -f` do, from a machine description or from
  * QEMU's own `info mtree` text.
  */
-import { parseArgs } from 'node:util';
 import {
   loadSpec,
   parseQemuMtree,
@@ -12,7 +11,7 @@ import {
   printTree,
   type MachineSpec,
 } from '@memvisor/memory-core';
-import { UsageError, readText, type CliIo } from '../io.js';
+import { UsageError, parseCommandArgs, readText, type CliIo } from '../io.js';
 
 /** Usage text of `memvisor mtree`. */
 export const MTREE_USAGE = `memvisor mtree SPEC.json [-f] [-D] [--json]
@@ -28,29 +27,20 @@ memvisor mtree --from-qemu TREE.txt [--flat FLAT.txt] [-f] [-D] [--json]
 
 /** Runs `memvisor mtree ARGS`; returns the exit status. */
 export function mtreeCommand(args: string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        'flat-view': { type: 'boolean', short: 'f' },
-        disabled: { type: 'boolean', short: 'D' },
-        'from-qemu': { type: 'string' },
-        flat: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      'flat-view': { type: 'boolean', short: 'f' },
+      disabled: { type: 'boolean', short: 'D' },
+      'from-qemu': { type: 'string' },
+      flat: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    MTREE_USAGE,
+    io,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(MTREE_USAGE);
-    return 0;
-  }
   const fromQemu = values['from-qemu'];
   if (fromQemu !== undefined && positionals.length > 0) {
     throw new UsageError(`give either SPEC.json or --from-qemu TREE.txt, not both (got ${positionals.join(' ')})`);

@@ -5,9 +5,8 @@
  * exit status.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { formatTb, runElfBytes, type EngineKind } from '@memvisor/tcg';
-import { InputFileError, UsageError, type CliIo } from '../io.js';
+import { InputFileError, UsageError, parseCommandArgs, type CliIo } from '../io.js';
 
 /** Usage text of `memvisor run`. */
 export const RUN_USAGE = `memvisor run GUEST.elf [--engine jit|interp] [--max-insns N] [--trace] [--json]
@@ -33,28 +32,19 @@ function readElf(file: string): Uint8Array {
 
 /** Runs `memvisor run ARGS`; returns the exit status (the guest's, or 1 if it did not exit). */
 export function runCommand(args: string[], io: CliIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        engine: { type: 'string' },
-        'max-insns': { type: 'string' },
-        trace: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      engine: { type: 'string' },
+      'max-insns': { type: 'string' },
+      trace: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    RUN_USAGE,
+    io,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(RUN_USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'missing GUEST.elf' : `one GUEST.elf expected, got ${positionals.length}`);
   }
