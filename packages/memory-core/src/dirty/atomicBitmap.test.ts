@@ -1,29 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bitmapNew, popcount32 } from './bitmap.js';
+import { bitsAndRange as bitsAndRangeOf, fromBools, toBools } from './testing/bitmapOracle.js';
+import { popcount32 } from './bitmap.js';
 import { bitmapAllSetAtomic, bitmapCopyAndClearAtomic, bitmapSetAtomic, bitmapTestAndClearAtomic, setBitAtomic } from './atomicBitmap.js';
 
-function fromBools(bools: boolean[]): Uint32Array {
-  const map = bitmapNew(bools.length);
-  bools.forEach((b, i) => {
-    if (b) map[i >>> 5] = (map[i >>> 5] as number) | (1 << (i & 31));
-  });
-  return map;
-}
-
-function toBools(map: Uint32Array, nbits: number): boolean[] {
-  const out: boolean[] = [];
-  for (let i = 0; i < nbits; i++) out.push(((map[i >>> 5] as number) >>> (i & 31)) % 2 === 1);
-  return out;
-}
-
-const bitsAndRange = fc
-  .array(fc.boolean(), { minLength: 1, maxLength: 260 })
-  .chain((bools) =>
-    fc
-      .tuple(fc.nat({ max: bools.length }), fc.nat({ max: bools.length }))
-      .map(([a, b]) => ({ bools, start: Math.min(a, b), nr: Math.abs(a - b) })),
-  );
+const bitsAndRange = bitsAndRangeOf(260);
 
 describe('atomic bitmap operations against a boolean-array oracle', () => {
   // upstream d114875b9a: bits are set atomically so several threads can dirty memory

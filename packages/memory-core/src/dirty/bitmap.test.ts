@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { bitsAndRange as bitsAndRangeOf, fromBools, toBools } from './testing/bitmapOracle.js';
 import {
   bitmapAnd,
   bitmapAndnot,
@@ -29,29 +30,7 @@ import {
   testBit,
 } from './bitmap.js';
 
-/** A bitmap and its boolean-array oracle, built from the same random bits. */
-function fromBools(bools: boolean[]): Uint32Array {
-  const map = bitmapNew(bools.length);
-  bools.forEach((b, i) => {
-    if (b) map[i >>> 5] = (map[i >>> 5] as number) | (1 << (i & 31));
-  });
-  return map;
-}
-
-function toBools(map: Uint32Array, nbits: number): boolean[] {
-  const out: boolean[] = [];
-  for (let i = 0; i < nbits; i++) out.push(((map[i >>> 5] as number) >>> (i & 31)) % 2 === 1);
-  return out;
-}
-
-/** Random bits (sizes straddle word boundaries) plus a range inside them. */
-const bitsAndRange = fc
-  .array(fc.boolean(), { minLength: 1, maxLength: 200 })
-  .chain((bools) =>
-    fc
-      .tuple(fc.nat({ max: bools.length }), fc.nat({ max: bools.length }))
-      .map(([a, b]) => ({ bools, start: Math.min(a, b), nr: Math.abs(a - b) })),
-  );
+const bitsAndRange = bitsAndRangeOf(200);
 
 const twoMaps = fc
   .integer({ min: 1, max: 200 })
