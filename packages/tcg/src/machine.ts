@@ -93,7 +93,6 @@ export class VirtMachine {
   readonly translator: Translator;
   private readonly interp: Interpreter;
   private readonly engine: Engine;
-  private mrom: Mrom;
 
   constructor(opts: VirtMachineOptions = {}) {
     const ramSize = opts.ramSize ?? 128 * 1024 * 1024;
@@ -111,8 +110,7 @@ export class VirtMachine {
       devices: { serial: this.uart, test: this.finisher, clint: this.clint },
     });
     this.bus = this.board.bus;
-    this.mrom = new Mrom(VIRT_MEMMAP.dram.base, fdtAddress(VIRT_MEMMAP.dram.base, ramSize));
-    this.board.writeRom(VIRT_MEMMAP.mrom.base, this.mrom.bytes);
+    this.board.writeRom(VIRT_MEMMAP.mrom.base, new Mrom(VIRT_MEMMAP.dram.base, fdtAddress(VIRT_MEMMAP.dram.base, ramSize)).bytes);
     this.cpu = new Cpu(this.bus, this.clint);
     this.cpu.pc = VIRT_MEMMAP.mrom.base;
     if (opts.log) {
@@ -139,8 +137,7 @@ export class VirtMachine {
    */
   loadElf(bytes: Uint8Array): ElfImage {
     const image = loadElf(bytes, this.bus.ram, this.bus.ramBase);
-    this.mrom = new Mrom(image.entry, fdtAddress(this.bus.ramBase, this.bus.ramSize));
-    this.board.writeRom(VIRT_MEMMAP.mrom.base, this.mrom.bytes);
+    this.board.writeRom(VIRT_MEMMAP.mrom.base, new Mrom(image.entry, fdtAddress(this.bus.ramBase, this.bus.ramSize)).bytes);
     this.cpu.pc = VIRT_MEMMAP.mrom.base;
     this.translator.flush();
     let code = 0;

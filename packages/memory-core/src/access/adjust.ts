@@ -107,6 +107,30 @@ function maskLo(v: number, bytes: number): number {
   return bytes >= 4 ? v >>> 0 : v & ((1 << (bytes * 8)) - 1);
 }
 
+/** Output of {@link orderValue} (one object, reused: no allocation per access). */
+const ordered = { lo: 0, hi: 0 };
+
+/**
+ * Truncates a (lo, hi) value to `size` bytes and, when `swap`, reverses its
+ * byte order (the swap between the requested order and the device's that
+ * QEMU's adjust_endianness does). Result in {@link ordered}.
+ */
+function orderValue(lo: number, hi: number, size: number, swap: boolean): void {
+  if (size < 8) hi = 0;
+  if (size < 4) lo = maskLo(lo, size);
+  if (swap) {
+    if (size === 2) lo = bswap16(lo);
+    else if (size === 4) lo = bswap32(lo);
+    else if (size === 8) {
+      const t = bswap32(lo);
+      lo = bswap32(hi);
+      hi = t;
+    }
+  }
+  ordered.lo = lo;
+  ordered.hi = hi;
+}
+
 /**
  * QEMU's memory_region_dispatch_read for a `size`-byte access (1, 2, 4, 8):
  * refused accesses give 0 and MEMTX_DECODE_ERROR; others are split or widened
@@ -182,17 +206,9 @@ function dispatchReadAdjusted(ops: MmioOps, offset: number, size: number, bigEnd
     lo >>>= 0;
     hi >>>= 0;
   }
-  if (size < 8) hi = 0;
-  if (size < 4) lo = maskLo(lo, size);
-  if (bigEndian !== ops.bigEndian) {
-    if (size === 2) lo = bswap16(lo);
-    else if (size === 4) lo = bswap32(lo);
-    else if (size === 8) {
-      const t = bswap32(lo);
-      lo = bswap32(hi);
-      hi = t;
-    }
-  }
+  orderValue(lo, hi, size, bigEndian !== ops.bigEndian);
+  lo = ordered.lo;
+  hi = ordered.hi;
   mmioOut.hi = hi;
   mmioOut.result = r;
   return lo >>> 0;
@@ -236,17 +252,9 @@ function dispatchWriteAdjusted(
   bigEndian: boolean,
   attrs: MemTxAttrs,
 ): MemTxResult {
-  if (size < 8) hi = 0;
-  if (size < 4) lo = maskLo(lo, size);
-  if (bigEndian !== ops.bigEndian) {
-    if (size === 2) lo = bswap16(lo);
-    else if (size === 4) lo = bswap32(lo);
-    else if (size === 8) {
-      const t = bswap32(lo);
-      lo = bswap32(hi);
-      hi = t;
-    }
-  }
+  orderValue(lo, hi, size, bigEndian !== ops.bigEndian);
+  lo = ordered.lo;
+  hi = ordered.hi;
   const accessSize = Math.max(Math.min(size, ops.implMax), ops.implMin);
   let r: MemTxResult = MEMTX_OK;
   for (let i = 0; i < size; i += accessSize) {

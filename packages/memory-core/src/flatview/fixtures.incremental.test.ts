@@ -10,34 +10,19 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryTopologyError } from '../errors.js';
-import type { MemoryListener, MemoryRegionSection } from '../listener/MemoryListener.js';
 import { parseQemuMtree } from '../mtree/parseQemu.js';
 import { loadSpec } from '../spec/loadSpec.js';
 import type { TopologyEvent } from '../topology/events.js';
 import { MemorySystem } from '../topology/MemorySystem.js';
 import { getFlatViewRoot } from './flatViewRoot.js';
 import { renderFlatView } from './render.js';
+import { callLog } from './testing/callLog.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '../../../../tools/qemu-fixtures/7.2');
 
 function machineLog(machine: string): readonly TopologyEvent[] {
   const text = (f: string) => readFileSync(join(FIXTURES, machine, f), 'utf8');
   return loadSpec(parseQemuMtree(text('mtree-D.txt'), { flat: text('mtree-f.txt') })).eventLog;
-}
-
-function recorder(prefix: string, log: string[]): MemoryListener {
-  const s = (x: MemoryRegionSection) => `${x.region}@${x.offsetWithinAddressSpace}+${x.size}/${x.offsetWithinRegion}${x.readonly ? 'r' : ''}`;
-  return {
-    begin: () => log.push(`${prefix} begin`),
-    commit: () => log.push(`${prefix} commit`),
-    regionAdd: (x) => log.push(`${prefix} add ${s(x)}`),
-    regionDel: (x) => log.push(`${prefix} del ${s(x)}`),
-    regionNop: (x) => log.push(`${prefix} nop ${s(x)}`),
-    logStart: (x, o, n) => log.push(`${prefix} logStart ${s(x)} ${o} ${n}`),
-    logStop: (x, o, n) => log.push(`${prefix} logStop ${s(x)} ${o} ${n}`),
-    logGlobalStart: () => log.push(`${prefix} logGlobalStart`),
-    logGlobalStop: () => log.push(`${prefix} logGlobalStop`),
-  };
 }
 
 type Step = { op: 'enable' | 'readonly' | 'log'; pick: number; on: boolean } | { op: 'move'; pick: number; shift: number } | { op: 'global' } | { op: 'txn'; open: boolean };
@@ -52,7 +37,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 function run(log: readonly TopologyEvent[], steps: readonly Step[], incrementalRender: boolean) {
   const m = MemorySystem.fromEvents(log, { incrementalRender });
   const calls: string[] = [];
-  for (const as of m.addressSpaceNames()) m.registerListener(as, recorder(as, calls));
+  for (const as of m.addressSpaceNames()) m.registerListener(as, callLog(as, calls));
   const ids = Object.keys(m.state.regions);
   for (const s of steps) {
     const id = 'pick' in s ? (ids[s.pick % ids.length] as string) : '';

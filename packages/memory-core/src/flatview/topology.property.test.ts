@@ -16,6 +16,7 @@ import type { FlatRange, FlatView, RegionState } from '../topology/types.js';
 import { applyTopologyOps, diffFlatViews } from './diff.js';
 import { renderFlatView } from './render.js';
 import { canMerge, simplifyFlatRanges } from './simplify.js';
+import { callLog } from './testing/callLog.js';
 
 const ROOT_SIZE = 96n;
 const SPAN = 112; // addresses checked: a little past the root's end
@@ -364,22 +365,6 @@ describe('simplify', () => {
     );
   });
 });
-
-function callLog(prefix: string, log: string[]): MemoryListener {
-  const s = (x: MemoryRegionSection) =>
-    `${x.addressSpace}:${x.region}@${x.offsetWithinAddressSpace}+${x.size}/${x.offsetWithinRegion}${x.readonly ? 'r' : ''}${x.nonvolatile ? 'n' : ''}`;
-  return {
-    begin: () => log.push(`${prefix} begin`),
-    commit: () => log.push(`${prefix} commit`),
-    regionAdd: (x) => log.push(`${prefix} add ${s(x)}`),
-    regionDel: (x) => log.push(`${prefix} del ${s(x)}`),
-    regionNop: (x) => log.push(`${prefix} nop ${s(x)}`),
-    logStart: (x, o, n) => log.push(`${prefix} logStart ${s(x)} ${o} ${n}`),
-    logStop: (x, o, n) => log.push(`${prefix} logStop ${s(x)} ${o} ${n}`),
-    logGlobalStart: () => log.push(`${prefix} logGlobalStart`),
-    logGlobalStop: () => log.push(`${prefix} logGlobalStop`),
-  };
-}
 
 describe('replay', () => {
   it('replaying a recorded random session from JSON lines reproduces every listener call, state and FlatView', () => {
