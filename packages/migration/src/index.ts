@@ -1,5 +1,10 @@
 /**
  * @packageDocumentation
- * Nothing is public yet: see the package README for what is planned.
+ * QEMU-format RAM live migration for memvisor guests: the pieces of RAM save
+ * that exist so far (zero-page detection, per-block migration bitmaps with
+ * postcopy's unsent map and discard computation).
  */
-export {};
+
+export { MigrationError, BufferRangeError, PageRangeError, PostcopyUnavailableError } from './errors.js';
+export { bufferIsZero, registerZeroScanMemory, isZeroScanKernelBuffer } from './zero/bufferIsZero.js';
+export type { SharedWasmMemory } from './internal/zeroScanKernel.js';
