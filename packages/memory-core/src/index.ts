@@ -165,3 +165,4 @@ export {
   CpuAddressSpaceError,
 } from './access/errors.js';
 // end the data path
+export { muldiv64, muldiv64Number, MulDivRangeError } from './util/hostUtils.js';
