@@ -8,3 +8,5 @@
 export { MigrationError, BufferRangeError, PageRangeError, PostcopyUnavailableError } from './errors.js';
 export { bufferIsZero, registerZeroScanMemory, isZeroScanKernelBuffer } from './zero/bufferIsZero.js';
 export type { SharedWasmMemory } from './internal/zeroScanKernel.js';
+export { RamBlockMigrationState } from './ram/ramBlockMigrationState.js';
+export type { RamBlockMigrationOptions, PostcopyDiscard, PostcopyDiscardRange } from './ram/ramBlockMigrationState.js';
