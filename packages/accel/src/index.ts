@@ -1,5 +1,15 @@
 /**
  * @packageDocumentation
- * Nothing is public yet: see the package README for what is planned.
+ * Accelerator memory listeners for memvisor (reference models). So far: the
+ * VFIO container's DMA dirty tracker.
  */
-export {};
+
+export { AccelError, DmaFaultError, TrackerRegistrationError } from './errors.js';
+export {
+  DmaDirtyTracker,
+  DmaDevice,
+  VFIO_DEVICE_STATE_RUNNING,
+  VFIO_DEVICE_STATE_SAVING,
+  VFIO_DEVICE_STATE_RESUMING,
+} from './vfio/DmaDirtyTracker.js';
+export type { DmaDirtyTrackerOptions } from './vfio/DmaDirtyTracker.js';
