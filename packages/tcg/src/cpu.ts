@@ -735,9 +735,9 @@ export class Cpu implements ClintCpu {
   ldSlow(va: number, size: number, signed: boolean, k: number): number {
     va |= 0;
     if ((va & (size - 1)) !== 0 && (va & 0xfff) + size > 0x1000) {
-      let v = 0;
-      for (let i = size - 1; i >= 0; i--) v = (v << 8) | this.ldSlow((va + i) | 0, 1, false, k);
-      return signed ? (size === 1 ? (v << 24) >> 24 : size === 2 ? (v << 16) >> 16 : v | 0) : size === 4 ? v | 0 : v;
+      this.translate(va, Access.LOAD, this.dataMmu, k);
+      const v = this.ldSplit(va, size, k);
+      return signed ? (size === 2 ? (v << 16) >> 16 : v | 0) : size === 4 ? v | 0 : v;
     }
     const pa = this.translate(va, Access.LOAD, this.dataMmu, k);
     const off = pa - this.ramBase;
@@ -747,6 +747,8 @@ export class Cpu implements ClintCpu {
       if (size === 4) v = (off & 3) === 0 ? this.ram32[off >>> 2]! : this.ramBytes(off, 4) | 0;
       else if (size === 2) v = (off & 1) === 0 ? this.ram16[off >>> 1]! : this.ramBytes(off, 2);
       else v = this.ram8[off]!;
+    } else if ((va & (size - 1)) !== 0) {
+      v = this.ldSplit(va, size, k);
     } else {
       this.ioK = k >= 0 ? k : 0;
       v = this.bus.ioRead(pa, size);
@@ -758,6 +760,20 @@ export class Cpu implements ClintCpu {
     }
     if (!signed) return size === 4 ? v | 0 : v;
     return size === 1 ? (v << 24) >> 24 : size === 2 ? (v << 16) >> 16 : v | 0;
+  }
+
+  /**
+   * A misaligned load that is not plain RAM on one page, as QEMU's load_helper does
+   * it: two aligned loads of the same size around it (each checked and faulting on its
+   * own, so a fault reports the aligned address), combined. Returns the value zero-extended.
+   */
+  private ldSplit(va: number, size: number, k: number): number {
+    const a1 = va & ~(size - 1);
+    const r1 = this.ldSlow(a1, size, false, k) >>> 0;
+    const r2 = this.ldSlow((a1 + size) | 0, size, false, k) >>> 0;
+    const sh = (va & (size - 1)) * 8;
+    const v = (r1 >>> sh) | (r2 << (size * 8 - sh));
+    return size === 4 ? v >>> 0 : v & 0xffff;
   }
 
   private guestError(what: string, pa: number): void {
@@ -800,6 +816,11 @@ export class Cpu implements ClintCpu {
         this.restore(k + 1);
         throw EXIT_TB;
       }
+      return;
+    }
+    if ((va & (size - 1)) !== 0) {
+      // Misaligned MMIO: byte stores in address order, as QEMU's store_helper_unaligned.
+      for (let i = 0; i < size; i++) this.stSlow((va + i) | 0, 1, value >>> (8 * i), k);
       return;
     }
     this.ioK = k >= 0 ? k : 0;

@@ -20,6 +20,7 @@ import type {
   RamBlock,
 } from '@memvisor/memory-core';
 import type { MmioDevice } from '../bus.js';
+import { hasRegionOps } from '../devices/regionOps.js';
 import { MemoryCoreBus } from './memoryCoreBus.js';
 import { ACLINT_MTIMER_CLINT_OFFSET, VIRT_BOARD_MEMMAP } from './virtMemmap.js';
 
@@ -240,11 +241,17 @@ export class VirtBoard {
 
   /**
    * Registers `device` as the ops of region `id`, offsets shifted by `base`
-   * (the region's offset inside the device's register file). Accesses of 1, 2
-   * and 4 bytes, aligned or not, reach the device as they are, as they did on
-   * SimpleBus; the closures are made once here, not per access.
+   * (the region's offset inside the device's register file). A device with
+   * QEMU ops (`RegionOpsDevice`, devices/regionOps.ts) gets them; for any other, accesses of
+   * 1, 2 and 4 bytes, aligned or not, reach the device as they are, as they
+   * did on SimpleBus. The closures are made once here, not per access.
    */
   private mapDevice(id: string, device: MmioDevice, base: number, endianness: DeviceEndianness): void {
+    if (hasRegionOps(device)) {
+      // The device's own QEMU access rules (valid/impl sizes, alignment, byte order).
+      this.data.plane.registerOps(id, device.regionOps(base), { globalLocking: false });
+      return;
+    }
     const sizes = { minAccessSize: 1, maxAccessSize: 4, unaligned: true };
     const ops: MemoryRegionOps = {
       endianness,
