@@ -16,6 +16,8 @@ export { validateEvent } from './topology/validate.js';
 export { dirtyLogMaskOf, isLoggingIn, hasRamBlock } from './topology/dirtyLogMask.js';
 export { MemorySystem, EMPTY_FLAT_VIEW } from './topology/MemorySystem.js';
 export type { RegionOptions, RamOptions, AliasOptions, MemorySystemOptions } from './topology/MemorySystem.js';
+export { regionProperties, REGION_PROPERTY_NAMES } from './topology/regionProperties.js';
+export type { RegionProperty, RegionPropertyType } from './topology/regionProperties.js';
 export { renderFlatView, renderRegionAsRoot, renderFlatRangesIn } from './flatview/render.js';
 export type { RenderInput } from './flatview/render.js';
 export { getFlatViewRoot } from './flatview/flatViewRoot.js';
