@@ -195,7 +195,12 @@ export class VirtMachine {
     return { reason: cpu.stopReason, exitStatus: cpu.exitStatus, instret: cpu.instret };
   }
 
-  /** Executes exactly one instruction with the interpreter (taking a pending interrupt first). */
+  /**
+   * Executes exactly one instruction (taking a pending interrupt first): on the JIT
+   * engine as a one-shot block of one instruction, which is never cached
+   * (`Translator.runOneShot`); with the interpreter, or when the pc cannot be
+   * translated, through the interpreter.
+   */
   step(): RunResult {
     const cpu = this.cpu;
     cpu.checkEvents();
@@ -206,7 +211,7 @@ export class VirtMachine {
   private stepOnce(): void {
     const cpu = this.cpu;
     try {
-      this.interp.step();
+      if (this.engineKind !== 'jit' || !this.translator.runOneShot(1, true)) this.interp.step();
     } catch (e) {
       cpu.curTb = null;
       if (e === GUEST_TRAP) cpu.takeException();

@@ -38,6 +38,11 @@ export class TranslationBlock implements InsnStartData {
     readonly source: string,
     /** Number of direct-jump exit slots. */
     slots: number,
+    /**
+     * A one-shot block (QEMU's CF_NOCACHE): translated for one execution, never in the
+     * hash table, jump cache or a chain, discarded after it ran.
+     */
+    readonly oneShot = false,
   ) {
     this.jmp = new Array<TranslationBlock | null>(slots).fill(null);
   }
@@ -46,5 +51,5 @@ export class TranslationBlock implements InsnStartData {
 /** One line describing a block, for `--trace` output: pc, physical pc, flags, size and exits. */
 export function formatTb(tb: TranslationBlock): string {
   const hex = (v: number) => '0x' + (v >>> 0).toString(16).padStart(8, '0');
-  return `TB ${hex(tb.pc)} phys=${hex(tb.physPc)} priv=${tb.flags & 3} dmmu=${tb.flags >>> 2} insns=${tb.n} exits=${tb.jmp.length}`;
+  return `TB ${hex(tb.pc)} phys=${hex(tb.physPc)} priv=${tb.flags & 3} dmmu=${tb.flags >>> 2} insns=${tb.n} exits=${tb.jmp.length}${tb.oneShot ? ' nocache' : ''}`;
 }

@@ -23,6 +23,9 @@ export const TB_CODE_BUDGET = 48 * 1024;
  * 126d89e8cd picked QEMU's CODE_GEN_AVG_BLOCK_SIZE from a survey the same way).
  */
 export const TB_AVG_GUEST_BYTES = 24;
+/** Placeholder for the block's length in generated loop checks, replaced once known. */
+const LOOP_N = '@N@';
+
 /** Entries of the per-CPU jump cache (virtual pc → block). */
 export const TB_JMP_CACHE_SIZE = 4096;
 
@@ -78,6 +81,8 @@ export class Translator {
   dispatches = 0;
   /** Blocks invalidated by stores to their page (statistics). */
   invalidated = 0;
+  /** One-shot (uncached) blocks translated and run, see {@link Translator.runOneShot} (statistics). */
+  oneShots = 0;
   trace: TbTraceSink | null = null;
   /** Exit slots handed out while generating the current block. */
   private slots = 0;
@@ -141,6 +146,70 @@ export class Translator {
     return hit;
   }
 
+  /** Blocks on RAM page `page` that a store there would invalidate (cached and running one-shot ones). */
+  blocksOnPage(page: number): number {
+    return this.pageTbs.get(page)?.length ?? 0;
+  }
+
+  /**
+   * Translates a one-shot block of at most `maxInsns` instructions at the current pc
+   * and runs it once (QEMU's `cpu_exec_nocache`, CF_NOCACHE): the block is never put in
+   * the hash table, the jump cache or a chain, and is discarded after it ran. While it
+   * runs it is linked into its page's block list, as QEMU's tb_gen_code links it, so a
+   * store to its own code invalidates it like any block; afterwards it is unlinked
+   * (tb_phys_invalidate + tb_free). The unlinking sits in `finally`, so it also happens
+   * when execution leaves the block abnormally: a guest fault ({@link GUEST_TRAP}), an
+   * exit request ({@link EXIT_TB}) or a host exception from a device callback (upstream
+   * d8a499f17e: cpu_exec_nocache's cleanup was skipped when the loop was left by a
+   * longjmp).
+   *
+   * memvisor uses one-shot blocks where a cached block would be wrong or wasted: the
+   * tail of an instruction budget shorter than the cached block at pc (QEMU's original
+   * use, an icount budget that expires inside a block: caching the truncated block
+   * would shadow the full one), and `VirtMachine.step()` on the JIT engine (a
+   * one-instruction block the next run has no use for). QEMU 7.2 handles both by
+   * caching blocks with the count in their cflags; memvisor's hash key has no cflags,
+   * so it keeps the uncached form.
+   *
+   * Returns false, having run nothing, when the pc cannot be translated (not RAM, or
+   * the fetch would fault): the caller then runs the instruction with the interpreter,
+   * which raises the fetch fault.
+   * @param maxInsns - at least 1; fewer may run if an instruction ends the block
+   * @param overBreakpoint - run the first instruction even if a breakpoint is set on it
+   *   (a single step, or resuming from that breakpoint); later ones still stop
+   */
+  runOneShot(maxInsns: number, overBreakpoint = false): boolean {
+    const cpu = this.cpu;
+    const pc = cpu.pc;
+    const flags = cpu.priv | (cpu.dataMmu << 2);
+    const pa = cpu.probeFetch(pc);
+    if (pa < 0) return false;
+    const off = pa - cpu.ramBase;
+    if (off < 0 || off >= cpu.ramSize) return false;
+    const tb = this.translate(pc, pa, flags, Math.max(1, Math.min(maxInsns, TB_MAX_INSNS)), true, overBreakpoint ? 1 : 0);
+    if (tb === null) return false;
+    this.oneShots++;
+    cpu.curTb = tb;
+    try {
+      tb.fn();
+    } finally {
+      cpu.curTb = null;
+      tb.valid = false;
+      this.unlinkPage(tb);
+    }
+    return true;
+  }
+
+  /** Takes `tb` off its page's block list (the page stays protected, as after tb_flush). */
+  private unlinkPage(tb: TranslationBlock): void {
+    const list = this.pageTbs.get(tb.ramPage);
+    if (!list) return;
+    const i = list.indexOf(tb);
+    if (i < 0) return;
+    list.splice(i, 1);
+    if (list.length === 0) this.pageTbs.delete(tb.ramPage);
+  }
+
   /** Runs blocks until instret reaches eventAt (the cpu_exec inner loop; hot path). */
   runUntilEvent(): void {
     const cpu = this.cpu;
@@ -160,6 +229,13 @@ export class Translator {
         if (tb !== null && last >= 0 && tb.valid && (tb.pc & ~0xfff) === (next.pc & ~0xfff)) {
           tb.jmp[last] = next;
         }
+      }
+      if (cpu.instret + next.n > cpu.budgetAt) {
+        // The budget ends inside this block: run only what is left, uncached.
+        cpu.curTb = null;
+        if (!this.runOneShot(cpu.budgetAt - cpu.instret)) this.interp.step();
+        tb = null;
+        continue;
       }
       tb = next;
       cpu.curTb = tb;
@@ -189,7 +265,9 @@ export class Translator {
     return tb;
   }
 
-  private translate(pc: number, pa: number, flags: number): TranslationBlock | null {
+  private translate(
+    pc: number, pa: number, flags: number, maxInsns = TB_MAX_INSNS, oneShot = false, bpFrom = 0,
+  ): TranslationBlock | null {
     const cpu = this.cpu;
     const priv = flags & 3;
     const mmuBase = (flags >>> 2) * TLB_SIZE;
@@ -200,7 +278,7 @@ export class Translator {
     const pcs: number[] = [];
     let cur = pc | 0;
     // Pass 1: decode up to the first instruction that ends the block.
-    for (let k = 0; k < TB_MAX_INSNS; k++) {
+    for (let k = 0; k < maxInsns; k++) {
       const rel = (cur - pc) | 0;
       if (rel + 2 > pageLeft) break;
       const lo = ram16[(off0 + rel) >>> 1]!;
@@ -241,7 +319,7 @@ export class Translator {
     const bps = cpu.breakpoints;
     for (; k < decs.length; k++) {
       const d = decs[k]!;
-      if (bps.size !== 0 && bps.has(pcs[k]!)) {
+      if (bps.size !== 0 && k >= bpFrom && bps.has(pcs[k]!)) {
         // Checked after this instruction's insn_start (upstream b933066ae0): the stop
         // restores exactly this pc, and nothing of the instruction has run.
         body.push(`${wb}cpu.pc=${pcs[k]!};cpu.instret+=${k};cpu.stopReason="breakpoint";cpu.eventAt=0;return ${TbExit.REQUESTED};`);
@@ -249,7 +327,7 @@ export class Translator {
         k++;
         break;
       }
-      const code = this.emit(d, pcs[k]!, k, priv, mmuBase, pc, wb);
+      const code = this.emit(d, pcs[k]!, k, priv, mmuBase, pc, wb, oneShot);
       body.push(code.src);
       size += code.src.length;
       if (code.ends) {
@@ -267,19 +345,19 @@ export class Translator {
     pcs.length = k;
     if (!ended) {
       const samePage = (cur & ~0xfff) === (pc & ~0xfff);
-      body.push(`${wb}cpu.pc=${cur | 0};cpu.instret+=${k};return ${samePage ? this.slots++ : TbExit.NOCHAIN};`);
+      body.push(`${wb}cpu.pc=${cur | 0};cpu.instret+=${k};return ${samePage && !oneShot ? this.slots++ : TbExit.NOCHAIN};`);
     }
     pcs.push(cur);
-    const src = `"use strict";return function tb_${(pc >>> 0).toString(16)}(){${decl}L:for(;;){\n${body.join('\n')}\n}};`;
+    const src = `"use strict";return function tb_${(pc >>> 0).toString(16)}(){${decl}L:for(;;){\n${body.join('\n').replaceAll(LOOP_N, String(k))}\n}};`;
     const ramPage = off0 >>> 12;
-    const tb = new TranslationBlock(pc | 0, pa, flags, k, Int32Array.from(pcs), ramPage, src, this.slots);
+    const tb = new TranslationBlock(pc | 0, pa, flags, k, Int32Array.from(pcs), ramPage, src, this.slots, oneShot);
     const factory = new Function(...PARAMS, src) as (...args: unknown[]) => TbFunction;
     tb.fn = factory(
       tb, cpu, cpu.x, cpu.tlb.tagR, cpu.tlb.addR, cpu.tlb.tagW, cpu.tlb.addW,
       cpu.ram8, cpu.ramI8, cpu.ram16, cpu.ramI16, cpu.ram32,
       execute, decs, mulh, mulhsu, mulhu, div, divu, rem, remu,
     );
-    this.hash.insert(tb);
+    if (!oneShot) this.hash.insert(tb);
     let list = this.pageTbs.get(ramPage);
     if (!list) {
       list = [];
@@ -292,7 +370,7 @@ export class Translator {
       cpu.codePages[ramPage] = 1;
       cpu.tlb.protectRamPage(ramPage);
     }
-    this.translated++;
+    if (!oneShot) this.translated++;
     if (this.trace) this.trace(tb);
     if ((cpu.logMask & 1) !== 0 && cpu.logSink) {
       const dis = decs.map((d, i) => `0x${(pcs[i]! >>> 0).toString(16)}: ${OP_NAMES[d.op]}`).join('\n');
@@ -302,7 +380,9 @@ export class Translator {
   }
 
   /** Generates the JavaScript of one instruction; `ends` is true when it ends the block. */
-  private emit(d: Decoded, pc: number, k: number, priv: number, mmuBase: number, tbPc: number, wb: string): { src: string; ends: boolean } {
+  private emit(
+    d: Decoded, pc: number, k: number, priv: number, mmuBase: number, tbPc: number, wb: string, oneShot: boolean,
+  ): { src: string; ends: boolean } {
     const rd = d.rd;
     const a = reg(d.rs1);
     const b = reg(d.rs2);
@@ -310,14 +390,16 @@ export class Translator {
     const next = (pc + d.len) | 0;
     const set = (expr: string): string => (rd === 0 ? '' : `g${rd}=${expr};`);
     const n = k + 1;
-    // A jump back to the block's own start loops inside the function while no event is
-    // due and the block is still valid (a store may have invalidated it): tight guest
+    // A jump back to the block's own start loops inside the function while the whole
+    // block (at most LOOP_N instructions, filled in once its length is known) fits before
+    // the next event, so a budget ends exactly, and while the block is still valid (a store may have invalidated it): tight guest
     // loops then cost no dispatch at all.
+    // A one-shot block neither loops (it would run past its instruction count) nor chains.
     const slot = (target: number): number =>
-      (target & ~0xfff) === (tbPc & ~0xfff) ? this.slots++ : TbExit.NOCHAIN;
+      (target & ~0xfff) === (tbPc & ~0xfff) && !oneShot ? this.slots++ : TbExit.NOCHAIN;
     const jump = (target: number): string =>
-      (target | 0) === (tbPc | 0)
-        ? `cpu.instret+=${n};if(cpu.instret<cpu.eventAt&&T.valid)continue L;${wb}cpu.pc=${target | 0};return ${slot(target)};`
+      (target | 0) === (tbPc | 0) && !oneShot
+        ? `cpu.instret+=${n};if(cpu.instret+${LOOP_N}<=cpu.eventAt&&T.valid)continue L;${wb}cpu.pc=${target | 0};return ${slot(target)};`
         : `${wb}cpu.pc=${target | 0};cpu.instret+=${n};return ${slot(target)};`;
     const fall = (): string => `${wb}cpu.pc=${next};cpu.instret+=${n};return ${slot(next)};`;
     // Conditional branches do not end the block: the not-taken path is translated on
