@@ -26,7 +26,7 @@ export interface InsnStartData {
 export type CodeWriteHook = (ramPage: number) => boolean;
 
 /** Why {@link Cpu.stopReason} ended a run. */
-export type StopReason = 'none' | 'exit' | 'budget' | 'halted' | 'stopped' | 'breakpoint';
+export type StopReason = 'none' | 'exit' | 'budget' | 'halted' | 'stopped' | 'breakpoint' | 'panicked';
 
 const PTE_V = 1;
 const PTE_R = 2;
@@ -57,6 +57,12 @@ export class Cpu implements ClintCpu {
   exitStatus = -1;
   /** Set by a stop request from outside the run loop. */
   stopRequested = false;
+  /**
+   * The guest reported a crash (QEMU's CPUState.crash_occurred, upstream bac05aa9a7):
+   * set by `VirtMachine.guestPanicked`, kept until reset, carried by the CPU state
+   * (`saveCpuState`) in its `cpu_common/crash_occurred` subsection.
+   */
+  crashOccurred = false;
 
   mstatus = 0;
   medeleg = 0;

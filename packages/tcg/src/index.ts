@@ -39,7 +39,23 @@ export { NoCodeClientError, TargetPageSizeError, RamBlockLayoutError } from './v
 export type { GuestBus, MmioDevice, BusMapping } from './bus.js';
 export { Uart16550 } from './devices/uart16550.js';
 export { SifiveTest } from './devices/sifiveTest.js';
-export { Clint, INSNS_PER_TICK } from './devices/clint.js';
+export { Clint, INSNS_PER_TICK, NS_PER_INSN, TIMEBASE_FREQ } from './devices/clint.js';
+export { hasRegionOps } from './devices/regionOps.js';
+export type { RegionOpsDevice } from './devices/regionOps.js';
+export {
+  saveCpuState,
+  loadCpuState,
+  CpuStateError,
+  CpuStateTruncatedError,
+  CpuStateFormatError,
+  CpuStateVersionError,
+  UnknownCpuSubsectionError,
+  CpuStateValueError,
+  CpuStateTrailingDataError,
+  CPU_STATE_MAGIC,
+  CPU_STATE_VERSION,
+  CRASH_OCCURRED_SUBSECTION,
+} from './cpuState.js';
 export type { ClintCpu } from './devices/clint.js';
 export { Mrom, fdtAddress } from './devices/mrom.js';
 export { GUEST_TRAP, EXIT_TB, GuestTrapSignal, ExitTbSignal } from './signals.js';

@@ -239,6 +239,20 @@ export class VirtMachine {
     this.cpu.stopRequested = true;
     this.cpu.eventAt = 0;
   }
+
+  /**
+   * The guest crashed (QEMU's qemu_system_guest_panicked, for a panic device or the
+   * host acting for one): marks the hart's `crashOccurred` (upstream bac05aa9a7) and
+   * stops the machine as QEMU's vm_stop(RUN_STATE_GUEST_PANICKED) does: a run in
+   * progress returns at the next block boundary with reason `panicked`. A later
+   * {@link VirtMachine.run} resumes the guest (QEMU's `cont`); the flag stays set and
+   * migrates with the CPU state.
+   */
+  guestPanicked(): void {
+    this.cpu.crashOccurred = true;
+    this.cpu.stopReason = 'panicked';
+    this.cpu.eventAt = 0;
+  }
 }
 
 /** Creates a fresh `virt` machine (see {@link VirtMachine}). */
