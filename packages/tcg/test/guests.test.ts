@@ -24,7 +24,8 @@ function run(name: string, engine: EngineKind) {
 
 describe('guest programs match qemu-system-riscv32 7.2 (-M virt -bios none -kernel)', () => {
   it('finds the committed guest ELFs and their fixtures', () => {
-    expect(names.length).toBeGreaterThanOrEqual(14);
+    expect(names.length).toBeGreaterThanOrEqual(16);
+    expect(names).toEqual(expect.arrayContaining(['mmiosize', 'fbanim']));
     for (const n of names) expect(() => fixture(n)).not.toThrow();
   });
 

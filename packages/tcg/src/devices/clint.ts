@@ -2,9 +2,6 @@ import { muldiv64Number } from '@memvisor/memory-core';
 import type { MemoryRegionOps } from '@memvisor/memory-core';
 import type { RegionOpsDevice } from './regionOps.js';
 
-/** Guest instructions per mtime tick: 10 MHz timebase at a nominal 100 MIPS. */
-export const INSNS_PER_TICK = 10;
-
 /** The virt board's timebase (QEMU's RISCV_ACLINT_DEFAULT_TIMEBASE_FREQ), in Hz. */
 export const TIMEBASE_FREQ = 10_000_000;
 
@@ -12,6 +9,9 @@ export const TIMEBASE_FREQ = 10_000_000;
 export const NS_PER_INSN = 10;
 
 const NANOSECONDS_PER_SECOND = 1_000_000_000;
+
+/** Guest instructions per mtime tick: 10 MHz timebase at a nominal 100 MIPS. */
+export const INSNS_PER_TICK = NANOSECONDS_PER_SECOND / (TIMEBASE_FREQ * NS_PER_INSN);
 const TWO_32 = 4294967296;
 
 /** Where QEMU's `riscv.aclint.mtimer` region starts in the CLINT register file. */
