@@ -159,7 +159,7 @@ describe('the NS16550A register model is QEMU 7.2 serial.c', () => {
     expect([u.read(0, 1), u.read(1, 1)]).toEqual([0x0c, 0]);
   });
 
-  it('FCR FIFO enable shows in IIR; THRI is set by IER or a transmit and cleared by reading IIR', () => {
+  it('FCR FIFO enable shows in IIR; THRI is set by a transmit or IER.THRI turning on, cleared by reading IIR', () => {
     const u = new Uart16550(() => {});
     u.write(2, 1, 0x01);
     expect(u.read(2, 1)).toBe(0xc1);
@@ -167,6 +167,12 @@ describe('the NS16550A register model is QEMU 7.2 serial.c', () => {
     expect(u.read(1, 1)).toBe(0x02);
     expect(u.read(2, 1)).toBe(0xc2);
     expect(u.read(2, 1)).toBe(0xc1);
+    // Only THRI turning on re-arms the cause (serial.c: `changed & UART_IER_THRI`).
+    u.write(1, 1, 0x0a);
+    expect(u.read(2, 1)).toBe(0xc1);
+    u.write(1, 1, 0);
+    u.write(1, 1, 0x02);
+    expect(u.read(2, 1)).toBe(0xc2);
     u.write(0, 1, 0x41);
     expect(u.read(2, 1)).toBe(0xc2);
     u.write(2, 1, 0);

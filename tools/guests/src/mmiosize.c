@@ -104,8 +104,26 @@ static void uart(void) {
   LD("lbu", U, 2);
   LD("lbu", U, 2);
   ST("sb", U, 1, 0);
-  /* Divisor latch, read with DLAB set (no output while it is). */
+  /* THRI edges, without output in between: only IER.THRI turning on re-arms the cause. */
   volatile uint8_t *u8 = (volatile uint8_t *)U;
+  uint32_t iir[6];
+  u8[1] = 0x02;
+  iir[0] = u8[2];
+  u8[1] = 0x02;
+  iir[1] = u8[2];
+  u8[1] = 0x0a;
+  iir[2] = u8[2];
+  u8[1] = 0;
+  u8[1] = 0x02;
+  iir[3] = u8[2];
+  u8[0] = '*';
+  iir[4] = u8[2];
+  u8[1] = 0x02;
+  u8[1] = 0;
+  iir[5] = u8[2];
+  rt_putc('\n');
+  for (int i = 0; i < 6; i++) rt_kv("iir", iir[i]);
+  /* Divisor latch, read with DLAB set (no output while it is). */
   u8[3] = 0x83;
   uint32_t dll = LOAD("lbu", U + 0), dlm = LOAD("lbu", U + 1), dlh = LOAD("lhu", U + 0), dlw = LOAD("lw", U + 0);
   u8[3] = 0;

@@ -96,8 +96,10 @@ export class Uart16550 implements RegionOpsDevice {
       case 1:
         if (dlab) this.divider = (this.divider & 0x00ff) | (value << 8);
         else {
+          // THRI turned on re-arms the THR-empty cause (THRE is always set here); turned off, clears it.
+          const changed = (this.ier ^ value) & IER_THRI;
           this.ier = value & 0x0f;
-          this.thrIpending = true;
+          if (changed !== 0) this.thrIpending = (value & IER_THRI) !== 0;
         }
         return;
       case 2:
