@@ -63,6 +63,17 @@ describe('muldiv64Number: the same on numbers, exact, without bigints', () => {
     expect(Math.floor((a * b) / c)).toBe(muldiv64Number(a, b, c) + 1);
   });
 
+  it('agrees with the oracle on each of its paths', () => {
+    const cases: [number, number, number][] = [
+      [123_456_789, 1000, 7], // product below 2^52: rounded quotient, corrected
+      [2 ** 52 + 3, 1, 3], // between 2^52 and 2^53: exact remainder
+      [2 ** 50 + 11, 10_000_000, 1_000_000_000], // too wide, reduced by gcd 10^7 to 1 / 100
+      [2 ** 50 + 11, 0xfffffffb, 0xfffffff1], // too wide and coprime: 16-bit limbs
+      [2 ** 52 + 1, 6, 4], // reduced to 3 / 2, still too wide: limbs
+    ];
+    for (const [a, b, c] of cases) expect([a, b, c, muldiv64Number(a, b, c)]).toEqual([a, b, c, Number((BigInt(a) * BigInt(b)) / BigInt(c))]);
+  });
+
   it('names the operand out of range', () => {
     expect(() => muldiv64Number(2 ** 53, 1, 1)).toThrow(/a = 9007199254740992/);
     expect(() => muldiv64Number(-1, 1, 1)).toThrow(MulDivRangeError);

@@ -5,6 +5,7 @@
 
 const TWO_32 = 4294967296;
 const TWO_64 = 1n << 64n;
+const TWO_52 = 4503599627370496;
 
 /**
  * An operand of {@link muldiv64} or {@link muldiv64Number} out of its range,
@@ -46,56 +47,87 @@ export function muldiv64(a: bigint, b: number, c: number): bigint {
   return ((a * BigInt(b)) / BigInt(c)) % TWO_64;
 }
 
-/** floor(hi * 2^16 + lo) / c and its remainder for hi * 2^16 + lo < 2^53, exactly (out: q, r). */
-const qr = { q: 0, r: 0 };
-function divStep(n: number, c: number): void {
-  const r = n % c; // exact for doubles
-  qr.q = (n - r) / c; // an exact multiple of c: the division is exact
-  qr.r = r;
+/** Throws the MulDivRangeError for the first bad operand of {@link muldiv64Number}. */
+function badNumberOperands(a: number, b: number, c: number): never {
+  if (!Number.isSafeInteger(a) || a < 0) throw new MulDivRangeError('a', a, 'a non-negative safe integer');
+  checkU32('b', b);
+  checkU32('c', c);
+  throw new MulDivRangeError('a', a, 'a valid operand');
 }
 
 /**
  * {@link muldiv64} on plain numbers, for paths that must not touch a bigint
- * (timers read on every event check): `floor(a * b / c)` exactly, by limbs, for
- * `a` a safe non-negative integer and a quotient below 2^53.
+ * (timers read on every event check): `floor(a * b / c)` exactly, for `a` a
+ * safe non-negative integer and a quotient below 2^53. A product below 2^53 is
+ * divided at once; otherwise `b / c` is reduced by their gcd first (the
+ * timer's 10 MHz / 1e9 ns becomes 1 / 100), and only if the product is still
+ * too wide is it divided by 16-bit limbs. Hot path of the CLINT.
  * @param a - a non-negative safe integer (below 2^53)
  * @param b - multiplier, an integer in [0, 2^32)
  * @param c - divisor, an integer in [1, 2^32)
  * @throws MulDivRangeError naming the operand out of range, or `result` when the quotient is 2^53 or more
  */
 export function muldiv64Number(a: number, b: number, c: number): number {
-  if (!Number.isSafeInteger(a) || a < 0) throw new MulDivRangeError('a', a, 'a non-negative safe integer');
-  checkU32('b', b);
-  checkU32('c', c);
-  const p = a * b;
-  if (p <= Number.MAX_SAFE_INTEGER) {
-    divStep(p, c);
-    return qr.q;
+  if (
+    !(a >= 0 && a <= Number.MAX_SAFE_INTEGER && Math.floor(a) === a) ||
+    !(b >= 0 && b < TWO_32 && Math.floor(b) === b) ||
+    !(c >= 1 && c < TWO_32 && Math.floor(c) === c)
+  ) {
+    badNumberOperands(a, b, c);
   }
-  // a = a1 * 2^32 + a0; a0 * b as (rlHi, rlLo) 32-bit halves from 16-bit partial products.
+  let p = a * b;
+  if (p > Number.MAX_SAFE_INTEGER) {
+    let x = b;
+    let y = c;
+    while (y !== 0) {
+      const t = x % y;
+      x = y;
+      y = t;
+    }
+    if (x <= 1) return wideMulDiv(a, b, c);
+    b /= x;
+    c /= x;
+    p = a * b;
+    if (p > Number.MAX_SAFE_INTEGER) return wideMulDiv(a, b, c);
+  }
+  if (p <= TWO_52) {
+    // q * c <= p + c stays exact here; the rounded quotient is off by at most one.
+    const q = Math.floor(p / c);
+    const r = p - q * c;
+    return r < 0 ? q - 1 : r >= c ? q + 1 : q;
+  }
+  const r = p % c; // exact for doubles
+  return (p - r) / c; // an exact multiple of c: the division is exact
+}
+
+/** floor(a * b / c) when a * b is 2^53 or more: 96-bit product in 32-bit halves, long division by 16-bit steps. */
+function wideMulDiv(a: number, b: number, c: number): number {
+  // a = a1 * 2^32 + a0; a0 * b as (rlHi, lo) 32-bit halves from 16-bit partial products.
   const a0 = a % TWO_32;
   const a1 = (a - a0) / TWO_32;
-  const a0h = Math.floor(a0 / 65536);
   const a0l = a0 % 65536;
-  const bh = Math.floor(b / 65536);
+  const a0h = (a0 - a0l) / 65536;
   const bl = b % 65536;
+  const bh = (b - bl) / 65536;
   const mid = a0h * bl + a0l * bh; // < 2^49
   const midLo = mid % 65536;
   let lo = a0l * bl + midLo * 65536; // < 2^33
-  const carry = Math.floor(lo / TWO_32);
-  lo %= TWO_32;
+  const carry = lo >= TWO_32 ? 1 : 0;
+  lo -= carry * TWO_32;
   const rlHi = a0h * bh + (mid - midLo) / 65536 + carry; // < 2^32
   const rh = a1 * b + rlHi; // < 2^53 since a1 < 2^21
-  divStep(rh, c);
-  const qHi = qr.q;
+  let r = rh % c;
+  const qHi = (rh - r) / c;
   // (r * 2^32 + lo) / c in two 16-bit steps, each numerator below 2^48.
-  divStep(qr.r * 65536 + Math.floor(lo / 65536), c);
-  const q1 = qr.q;
-  divStep(qr.r * 65536 + (lo % 65536), c);
-  const q0 = qr.q;
-  const result = qHi * TWO_32 + q1 * 65536 + q0;
+  const loL = lo % 65536;
+  let n = r * 65536 + (lo - loL) / 65536;
+  r = n % c;
+  const q1 = (n - r) / c;
+  n = r * 65536 + loL;
+  r = n % c;
+  const q0 = (n - r) / c;
   if (qHi >= 2 ** 21) {
     throw new MulDivRangeError('result', (BigInt(a) * BigInt(b)) / BigInt(c), 'below 2^53 (use muldiv64 on bigints)');
   }
-  return result;
+  return qHi * TWO_32 + q1 * 65536 + q0;
 }
