@@ -16,8 +16,9 @@
  * mcause, mtval, mcounteren, mcountinhibit, scounteren, stvec, sscratch, sepc,
  * scause, stval, satp, fcsr), pmpcfg0..3, pmpaddr0..15, the LR reservation
  * (u8 valid, u32 address, u32 value) and the timer's hart-side state: msip,
- * mtimecmp (u64) and mtime's offset from the virtual clock (i64, QEMU's
- * time_delta). The only subsection is `cpu_common/crash_occurred` v1 (u8
+ * mtimecmp (u64) and mtime's offset from the virtual clock (QEMU's time_delta,
+ * as the IEEE double memvisor keeps it, so every value the guest can write
+ * comes back exactly). The only subsection is `cpu_common/crash_occurred` v1 (u8
  * bool), present when {@link Cpu.crashOccurred} is set (upstream bac05aa9a7).
  */
 import type { Cpu } from './cpu.js';
@@ -186,6 +187,12 @@ class Writer {
     this.length += 8;
   }
 
+  f64(v: number): void {
+    this.room(8);
+    this.view.setFloat64(this.length, v);
+    this.length += 8;
+  }
+
   name(s: string): void {
     this.u8(s.length);
     for (let i = 0; i < s.length; i++) this.u8(s.charCodeAt(i));
@@ -234,6 +241,13 @@ class Reader {
   u64(field: string): bigint {
     this.need(8, field);
     const v = this.view.getBigUint64(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  f64(field: string): number {
+    this.need(8, field);
+    const v = this.view.getFloat64(this.pos);
     this.pos += 8;
     return v;
   }
@@ -290,7 +304,7 @@ export function saveCpuState(cpu: Cpu): Uint8Array {
   const clint = cpu.clint;
   w.u32(clint.msip);
   w.u64((BigInt(clint.cmpHi >>> 0) << 32n) | BigInt(clint.cmpLo >>> 0));
-  w.u64(BigInt(clint.skew));
+  w.f64(clint.skew);
   if (cpu.crashOccurred) {
     w.u8(VM_SUBSECTION);
     w.name(CRASH_OCCURRED_SUBSECTION);
@@ -338,10 +352,8 @@ function parse(bytes: Uint8Array): ParsedCpuState {
   if (msip > 1) throw new CpuStateValueError(SECTION, msipAt, 'msip', msip);
   const mtimecmp = r.u64('mtimecmp');
   const deltaAt = r.pos;
-  const delta = BigInt.asIntN(64, r.u64('time_delta'));
-  if (delta > BigInt(Number.MAX_SAFE_INTEGER) || delta < -BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new CpuStateValueError(SECTION, deltaAt, 'time_delta', delta);
-  }
+  const delta = r.f64('time_delta');
+  if (!Number.isInteger(delta) || Object.is(delta, -0)) throw new CpuStateValueError(SECTION, deltaAt, 'time_delta', delta);
 
   let crashOccurred = false;
   const seen = new Set<string>();
@@ -370,7 +382,7 @@ function parse(bytes: Uint8Array): ParsedCpuState {
     loadVal,
     msip,
     mtimecmp,
-    timeDelta: Number(delta),
+    timeDelta: delta,
     crashOccurred,
   };
 }

@@ -102,6 +102,16 @@ describe('CPU state round trip (upstream bac05aa9a7)', () => {
     expect(d.cpu.tlb.tagR.every((t) => t !== 7)).toBe(true);
   });
 
+  it('an mtime the guest set past 2^53 (a 64-bit all-ones write) saves and loads as it is', () => {
+    const m = halfWay();
+    m.cpu.clint.write(0x4000 + 0x7ffc, 4, 0xffffffff);
+    m.cpu.clint.write(0x4000 + 0x7ff8, 4, 0xffffffff);
+    const { m: d } = machine('timer');
+    loadCpuState(d.cpu, saveCpuState(m.cpu));
+    expect(d.cpu.clint.skew).toBe(m.cpu.clint.skew);
+    expect(d.cpu.clint.mtime()).toBe(m.cpu.clint.mtime());
+  });
+
   it('locked PMP entries load too (the hart checks M-mode against them afterwards)', () => {
     const { m } = machine('hello');
     const cpu = m.cpu;
