@@ -15,8 +15,9 @@ const FIFO_LEN = 16;
  * `onByte` and the transmitter is always empty (LSR THRE | TEMT), so a guest
  * never waits. Register state follows QEMU: reset values (MCR OUT2, divisor
  * 12, MSR DCD | DSR | CTS), the FIFO-enable bits in IIR, the THR-empty
- * interrupt identification raised by a write to IER or THR and cleared by
- * reading IIR, IER masked to 4 bits, MCR to 5, offsets taken modulo 8, and
+ * interrupt identification raised by a transmit or by IER.THRI turning on and
+ * cleared by reading IIR or turning THRI off, IER masked to 4 bits, MCR to 5,
+ * offsets taken modulo 8, overrun and break reported once by LSR, and
  * loopback (MCR bit 4) turning transmitted bytes into received ones. There is
  * no host input and no interrupt line (memvisor's virt has no PLIC).
  *
@@ -35,7 +36,7 @@ export class Uart16550 implements RegionOpsDevice {
   scr = 0;
   fcr = 0;
   divider = 0x0c;
-  /** QEMU's thr_ipending: THR empty is an interrupt cause until IIR is read. */
+  /** QEMU's thr_ipending: THR empty is an interrupt cause (shown in IIR while IER.THRI is on) until IIR reports it. */
   thrIpending = false;
   private readonly rxFifo = new Uint8Array(FIFO_LEN);
   private rxHead = 0;
