@@ -41,8 +41,10 @@ export function record(r: Omit<BenchRecord, 'ratio'>): BenchRecord {
 }
 
 /**
- * Mean time of one call of `fn`, in milliseconds, measured with tinybench.
- * `setup` runs before every measured call and is not timed.
+ * Median time of one call of `fn`, in milliseconds, measured with tinybench
+ * (the median, not the mean: on a shared machine a few preempted samples
+ * would otherwise move the figure). `setup` runs before every measured call
+ * and is not timed.
  */
 export async function timeMs(
   name: string,
@@ -53,10 +55,48 @@ export async function timeMs(
   bench.add(name, fn, opts.setup ? { beforeEach: opts.setup } : {});
   await bench.run();
   const task = bench.tasks[0];
-  const result = task?.result as { latency?: { mean?: number } } | undefined;
-  const mean = result?.latency?.mean;
-  if (mean === undefined || !Number.isFinite(mean)) {
+  const result = task?.result as { latency?: { p50?: number } } | undefined;
+  const median = result?.latency?.p50;
+  if (median === undefined || !Number.isFinite(median)) {
     throw new Error(`benchmark ${name} produced no timing (did it throw?)`);
   }
-  return mean;
+  return median;
+}
+
+/** One side of {@link timePairMs}. */
+export interface PairSide {
+  fn: () => void;
+  /** Runs before every timed call of `fn`, untimed. */
+  setup?: () => void;
+}
+
+/**
+ * Median times in milliseconds of a subject and its baseline, sampled
+ * alternately (`rounds` samples each, after a warm-up), so both see the same
+ * machine: on a shared machine, measuring one after the other can put them in
+ * different load and skew their ratio.
+ */
+export function timePairMs(subject: PairSide, baseline: PairSide, rounds = 400): { subject: number; baseline: number } {
+  const a: number[] = [];
+  const b: number[] = [];
+  const sample = (side: PairSide, out: number[] | null): void => {
+    side.setup?.();
+    const t0 = performance.now();
+    side.fn();
+    const t = performance.now() - t0;
+    out?.push(t);
+  };
+  for (let i = 0; i < 20; i++) {
+    sample(subject, null);
+    sample(baseline, null);
+  }
+  for (let i = 0; i < rounds; i++) {
+    sample(subject, a);
+    sample(baseline, b);
+  }
+  const median = (xs: number[]): number => {
+    xs.sort((x, y) => x - y);
+    return xs[xs.length >> 1] as number;
+  };
+  return { subject: median(a), baseline: median(b) };
 }

@@ -38,28 +38,38 @@ describe('dirty bits under concurrent writers', () => {
   // memory while migration syncs and a display tests-and-clears, and no
   // write goes unseen.
   // The migration sync runs in WebAssembly by default and as a JS loop where
-  // shared wasm memories are missing: both must lose nothing.
-  for (const syncKernel of [true, false]) {
-    it(`every page written after its last clear is dirty or was seen by a sync, over millions of writes${syncKernel ? '' : ' (JS sync loop)'}`, async () => {
+  // shared wasm memories are missing, either per block by atomic exchange
+  // (syncDirtyBitmap, QEMU's way) or as a double-buffered round
+  // (syncMigrationRound): all four must lose nothing.
+  const modes = [
+    { syncKernel: true, round: false },
+    { syncKernel: false, round: false },
+    { syncKernel: true, round: true },
+    { syncKernel: false, round: true },
+  ];
+  for (const { syncKernel, round } of modes) {
+    const label = `${syncKernel ? 'wasm' : 'JS'} ${round ? 'double-buffered round' : 'per-block exchange'}`;
+    it(`every page written after its last clear is dirty or was seen by a sync, over millions of writes (${label})`, async () => {
       const list = new RamList({ tcg: false, syncKernel });
       const block = list.alloc({ name: 'pc.ram', size: PAGES * PS });
       const dm = list.dirtyMemory;
       const stamps = new Int32Array(block.buffer);
       const control = new Int32Array(new SharedArrayBuffer(4 * (CONTROL_WRITES + WRITERS)));
       const vgaBits = dm.blocksOf(DIRTY_MEMORY_VGA)[0] as Uint32Array;
-      const migBits = dm.blocksOf(DIRTY_MEMORY_MIGRATION)[0] as Uint32Array;
       const firstPage = block.offset / PS;
 
       // Migration's view: the migration bitmap and, per page, the stamp it last sent.
-      const bmap = new Uint32Array(PAGES / 32);
+      // In round mode the bitmap is DirtyMemory's own, indexed by ram_addr page.
+      const bmap = round ? (dm.migrationBitmap()[0] as Uint32Array) : new Uint32Array(PAGES / 32);
+      const base = round ? firstPage : 0;
       const sent = new Int32Array(PAGES);
       let syncedPages = 0;
       const migrate = (): number => {
-        const n = dm.syncDirtyBitmap(block, bmap);
+        const n = round ? dm.syncMigrationRound() : dm.syncDirtyBitmap(block, bmap);
         syncedPages += n;
-        for (let p = findNextBit(bmap, PAGES, 0); p < PAGES; p = findNextBit(bmap, PAGES, p + 1)) {
+        for (let p = findNextBit(bmap, base + PAGES, base); p < base + PAGES; p = findNextBit(bmap, base + PAGES, p + 1)) {
           clearBit(bmap, p);
-          sent[p] = Atomics.load(stamps, p * (PS / 4));
+          sent[p - base] = Atomics.load(stamps, (p - base) * (PS / 4));
         }
         return n;
       };
@@ -95,7 +105,7 @@ describe('dirty bits under concurrent writers', () => {
           const now = stamps[p * (PS / 4)] as number;
           if (sent[p] !== now) {
             pending++;
-            if (!testBit(migBits, firstPage + p)) lost++;
+            if (!dm.getDirty(block.offset + p * PS, PS, DIRTY_MEMORY_MIGRATION)) lost++;
           }
           if (shown[p] !== now) {
             pending++;

@@ -308,6 +308,90 @@ describe('DirtyMemory semantics', () => {
     expect(kernel.syncDirtyBitmap({ idstr: 'b', offset: BP * PS, usedLength: 64 * PS }, new Uint32Array(2))).toBe(1);
   });
 
+  describe('syncMigrationRound (double-buffered MIGRATION bitmap)', () => {
+    /** Bit p of a per-block bitmap list, as migrationBitmap lays it out. */
+    const bitOf = (blocks: readonly Uint32Array[], bp: number, p: number): number =>
+      (((blocks[Math.floor(p / bp)] as Uint32Array)[(p % bp) >>> 5] as number) >>> (p % 32)) & 1;
+
+    for (const syncKernel of [true, false]) {
+      it(`moves every MIGRATION bit into the migration bitmap and counts the new ones, round after round (${syncKernel ? 'wasm' : 'JS'})`, () => {
+        const BP = SYNC_KERNEL_MIN_BLOCK_PAGES;
+        const total = 2 * BP + 100;
+        const dm = new DirtyMemory({ blockPages: BP, syncKernel });
+        dm.extend(total);
+        const hooks: [number, number, number, boolean][] = [];
+        dm.addClearHook((start, length, client, dirty) => hooks.push([start, length, client, dirty]));
+        const migrated = new Set<number>(); // the oracle of the migration bitmap
+        fc.assert(
+          fc.property(
+            fc.array(fc.nat({ max: total - 1 }), { maxLength: 200 }),
+            fc.array(fc.nat({ max: total - 1 }), { maxLength: 50 }),
+            (dirty, sent) => {
+              // The migration sends some pages: their bits leave the migration bitmap.
+              const bmap = dm.migrationBitmap();
+              for (const p of sent) {
+                const b = bmap[Math.floor(p / BP)] as Uint32Array;
+                b[(p % BP) >>> 5] = (b[(p % BP) >>> 5] as number) & ~(1 << (p % 32));
+                migrated.delete(p);
+              }
+              const half = dm.blocksOf(DIRTY_MEMORY_MIGRATION);
+              for (const p of dirty) dm.setDirtyFlag(p * PS, DIRTY_MEMORY_MIGRATION);
+              const fresh = new Set(dirty.filter((p) => !migrated.has(p)));
+              hooks.length = 0;
+              expect(dm.syncMigrationRound()).toBe(fresh.size);
+              for (const p of dirty) migrated.add(p);
+              // Writers now target the other half; nothing is left dirty.
+              expect(dm.blocksOf(DIRTY_MEMORY_MIGRATION)).not.toBe(half);
+              expect(dm.getDirty(0, total * PS, DIRTY_MEMORY_MIGRATION)).toBe(false);
+              for (const b of half) expect(b.every((w) => w === 0)).toBe(true);
+              for (let p = 0; p < total; p += 97) expect(bitOf(dm.migrationBitmap(), BP, p)).toBe(migrated.has(p) ? 1 : 0);
+              for (const p of migrated) expect(bitOf(dm.migrationBitmap(), BP, p)).toBe(1);
+              // upstream 077874e01f: the sync into the migration bitmap is a clearing path.
+              expect(hooks).toEqual([[0, total * PS, DIRTY_MEMORY_MIGRATION, fresh.size > 0]]);
+            },
+          ),
+          { numRuns: 30 },
+        );
+      });
+    }
+
+    it('per-block sync, test-and-clear and readers work on the half writers target, across rounds', () => {
+      const dm = make(3 * BLOCK_PAGES, false);
+      const view = DirtyMemory.attach(dm.handle());
+      for (let round = 0; round < 4; round++) {
+        view.setDirtyFlag(5 * PS, DIRTY_MEMORY_MIGRATION);
+        view.setDirtyRange((BLOCK_PAGES - 1) * PS, 3 * PS, DIRTY_CLIENTS_NOCODE);
+        expect(dm.getDirty(5 * PS, PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+        expect(dm.allDirty((BLOCK_PAGES - 1) * PS, 3 * PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+        expect(dm.rangeIncludesClean(5 * PS, PS, DIRTY_CLIENTS_NOCODE)).toBe(1 << DIRTY_MEMORY_VGA);
+        expect(dm.testAndClearDirty(5 * PS, PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+        const dest = new Uint32Array(3 * BLOCK_PAGES / 32);
+        expect(dm.syncDirtyBitmap({ idstr: 'b', offset: 0, usedLength: 2 * BLOCK_PAGES * PS }, dest)).toBe(3); // pages 63, 64, 65
+        view.setDirtyFlag(7 * PS, DIRTY_MEMORY_MIGRATION);
+        // Page 7, new to the migration bitmap in the first round only.
+        expect(dm.syncMigrationRound()).toBe(round === 0 ? 1 : 0);
+        expect(view.getDirty(0, 3 * BLOCK_PAGES * PS, DIRTY_MEMORY_MIGRATION)).toBe(false);
+        dm.testAndClearDirty(0, 3 * BLOCK_PAGES * PS, DIRTY_MEMORY_VGA);
+      }
+    });
+
+    it('the migration bitmap belongs to the owner: a view cannot run a round', () => {
+      const dm = make(BLOCK_PAGES, false);
+      const view = DirtyMemory.attach(dm.handle());
+      expect(() => view.syncMigrationRound()).toThrow(DirtyMemoryAttachedError);
+      expect(() => view.migrationBitmap()).toThrow(DirtyMemoryAttachedError);
+    });
+
+    it('a KVM bitmap merged after a round lands in the half writers target', () => {
+      const dm = make(BLOCK_PAGES, false);
+      dm.syncMigrationRound();
+      dm.setDirtyLebitmap(Uint32Array.of(0b101), 0, 3);
+      expect(dm.getDirty(0, PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+      expect(dm.getDirty(2 * PS, PS, DIRTY_MEMORY_MIGRATION)).toBe(true);
+      expect(dm.syncMigrationRound()).toBe(2);
+    });
+  });
+
   it('extend publishes a new block list and leaves the old one intact for its readers', () => {
     const dm = make(BLOCK_PAGES, false);
     const old = dm.blocksOf(DIRTY_MEMORY_VGA);

@@ -65,6 +65,12 @@ export interface DirtyMemoryOptions extends PageSizeOptions {
 /** Smallest block (in pages) given a WebAssembly sync kernel: one wasm page per block is not worth it below. */
 export const SYNC_KERNEL_MIN_BLOCK_PAGES = 32768;
 
+/** A bitmap block inside a shared buffer (a wasm memory holds several). */
+export interface DirtyBufferSlice {
+  readonly buffer: SharedArrayBuffer;
+  readonly byteOffset: number;
+}
+
 /**
  * Everything a worker thread needs to set and clear the same dirty bits:
  * structured-cloneable, sent with `postMessage` or `workerData`.
@@ -76,8 +82,12 @@ export interface DirtyMemoryHandle {
   readonly hostPageSize: number;
   readonly blockPages: number;
   readonly numPages: number;
-  /** Per client, the buffers of its blocks; empty for a client that does not exist. */
+  /** Per client, the buffers of its blocks; empty for a client that does not exist. For MIGRATION, half 0 of its double buffer. */
   readonly buffers: readonly (readonly SharedArrayBuffer[])[];
+  /** The MIGRATION client's two block lists (the double buffer of `syncMigrationRound`). */
+  readonly migration: readonly [readonly DirtyBufferSlice[], readonly DirtyBufferSlice[]];
+  /** One Int32: the MIGRATION epoch; writers target half `epoch & 1`. */
+  readonly epoch: SharedArrayBuffer;
 }
 
 const NO_BLOCKS: readonly Uint32Array[] = Object.freeze([]);
@@ -98,6 +108,14 @@ const NO_BLOCKS: readonly Uint32Array[] = Object.freeze([]);
  * Ranges are (ram_addr, length) in bytes, safe integers; a range covers every
  * target page it touches. A range beyond the RAM, or a client that does not
  * exist, throws before any bit changes.
+ *
+ * The MIGRATION bitmap is double-buffered (a departure from QEMU, for
+ * speed): writers set bits in half `epoch & 1`, and
+ * {@link syncMigrationRound} moves the epoch on and then takes the other half
+ * with plain loads and stores. Every other operation, including the
+ * per-block {@link syncDirtyBitmap}, works on the half writers target; the
+ * other half is all clear between rounds (but for harmless duplicates, see
+ * `syncMigrationRound`).
  */
 export class DirtyMemory {
   /** True when TCG is the accelerator and the CODE client exists. */
@@ -113,6 +131,12 @@ export class DirtyMemory {
   private attached: boolean;
   private pages = 0;
   private readonly clients: (readonly Uint32Array[])[];
+  /** The MIGRATION client's two halves; `clients[MIGRATION]` is unused. */
+  private readonly mig: [readonly Uint32Array[], readonly Uint32Array[]] = [NO_BLOCKS, NO_BLOCKS];
+  /** Int32 [0]: the MIGRATION epoch, shared with attached views. */
+  private epoch: Int32Array;
+  /** Per block, the migration bitmap `syncMigrationRound` fills (owner only). */
+  private migDest: readonly Uint32Array[] = NO_BLOCKS;
   /** Per MIGRATION block, its WebAssembly sync kernel or null (owner only; attached views have none). */
   private kernels: readonly (SyncKernelBlock | null)[] = [];
   private readonly useKernel: boolean;
@@ -132,9 +156,11 @@ export class DirtyMemory {
       throw new RangeError(`blockPages must be a positive multiple of 32, got ${bp}`);
     }
     this.blockPages = bp;
-    this.useKernel = (opts.syncKernel ?? true) && bp >= SYNC_KERNEL_MIN_BLOCK_PAGES;
+    // The round's SIMD loop moves 64 bytes (512 pages) a step.
+    this.useKernel = (opts.syncKernel ?? true) && bp >= SYNC_KERNEL_MIN_BLOCK_PAGES && bp % 512 === 0;
     this.attached = false;
     this.clients = [NO_BLOCKS, NO_BLOCKS, NO_BLOCKS];
+    this.epoch = new Int32Array(new SharedArrayBuffer(4));
   }
 
   /**
@@ -152,12 +178,17 @@ export class DirtyMemory {
       blockPages: handle.blockPages,
     });
     for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
+      if (c === DIRTY_MEMORY_MIGRATION) continue;
       const bufs = handle.buffers[c] ?? [];
       const blocks: Uint32Array[] = [];
-      // A buffer may be a wasm memory, longer than the bitmap (scratch after it).
       for (const b of bufs) blocks.push(new Uint32Array(b, 0, handle.blockPages / 32));
       dm.clients[c] = Object.freeze(blocks);
     }
+    for (const half of [0, 1] as const) {
+      // A buffer may be a wasm memory holding both halves and more.
+      dm.mig[half] = Object.freeze(handle.migration[half].map((s) => new Uint32Array(s.buffer, s.byteOffset, handle.blockPages / 32)));
+    }
+    dm.epoch = new Int32Array(handle.epoch);
     dm.pages = handle.numPages;
     dm.attached = true;
     return dm;
@@ -168,9 +199,12 @@ export class DirtyMemory {
     const buffers: SharedArrayBuffer[][] = [];
     for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
       const list: SharedArrayBuffer[] = [];
-      for (const b of this.clients[c] as readonly Uint32Array[]) list.push(b.buffer as SharedArrayBuffer);
+      const blocks = c === DIRTY_MEMORY_MIGRATION ? this.mig[0] : (this.clients[c] as readonly Uint32Array[]);
+      for (const b of blocks) list.push(b.buffer as SharedArrayBuffer);
       buffers.push(list);
     }
+    const slices = (half: 0 | 1): DirtyBufferSlice[] =>
+      this.mig[half].map((b) => ({ buffer: b.buffer as SharedArrayBuffer, byteOffset: b.byteOffset }));
     return {
       tcg: this.tcg,
       targetPageBits: this.pageSizes.targetPageBits,
@@ -179,6 +213,8 @@ export class DirtyMemory {
       blockPages: this.blockPages,
       numPages: this.pages,
       buffers,
+      migration: [slices(0), slices(1)],
+      epoch: this.epoch.buffer as SharedArrayBuffer,
     };
   }
 
@@ -189,12 +225,27 @@ export class DirtyMemory {
 
   /**
    * The current block list of a client (frozen; a later `extend` publishes a
-   * new list and leaves this one valid).
+   * new list and leaves this one valid). For MIGRATION, the half writers
+   * target now: it changes at every {@link syncMigrationRound}, so do not
+   * keep it across one.
    * @throws DirtyClientError for a client that does not exist
    */
   blocksOf(client: number): readonly Uint32Array[] {
     this.checkClient(client);
-    return this.clients[client] as readonly Uint32Array[];
+    return this.list(client);
+  }
+
+  /**
+   * The migration bitmap {@link syncMigrationRound} fills: per block, one bit
+   * per page of ram_addr space (page p is bit p % blockPages of block
+   * floor(p / blockPages)), like QEMU's per-RAMBlock `bmap` laid end to end.
+   * Plain memory of the owner's thread: the migration reads, clears and
+   * sets it at will between rounds.
+   * @throws DirtyMemoryAttachedError on a view made by `attach`
+   */
+  migrationBitmap(): readonly Uint32Array[] {
+    if (this.attached) throw new DirtyMemoryAttachedError(this.pages);
+    return this.migDest;
   }
 
   /**
@@ -206,19 +257,32 @@ export class DirtyMemory {
     if (this.attached) throw new DirtyMemoryAttachedError(this.pages);
     if (newNumPages <= this.pages) return;
     const want = Math.ceil(newNumPages / this.blockPages);
+    const words = this.blockPages / 32;
     for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
-      if ((this.clientMask & (1 << c)) === 0) continue;
+      if ((this.clientMask & (1 << c)) === 0 || c === DIRTY_MEMORY_MIGRATION) continue;
       const old = this.clients[c] as readonly Uint32Array[];
       if (old.length >= want) continue;
       const next = old.slice();
-      const kernels = this.kernels.slice();
-      while (next.length < want) {
-        const k = c === DIRTY_MEMORY_MIGRATION && this.useKernel ? createSyncKernelBlock(this.blockPages / 32) : null;
-        next.push(k !== null ? k.bitmap : new Uint32Array(new SharedArrayBuffer(this.blockPages / 8)));
-        if (c === DIRTY_MEMORY_MIGRATION) kernels.push(k);
-      }
-      if (c === DIRTY_MEMORY_MIGRATION) this.kernels = Object.freeze(kernels);
+      while (next.length < want) next.push(new Uint32Array(new SharedArrayBuffer(this.blockPages / 8)));
       this.clients[c] = Object.freeze(next);
+    }
+    if (this.migDest.length < want) {
+      const halves = [this.mig[0].slice(), this.mig[1].slice()];
+      const dest = this.migDest.slice();
+      const kernels = this.kernels.slice();
+      while (dest.length < want) {
+        const k = this.useKernel ? createSyncKernelBlock(words) : null;
+        for (const half of [0, 1] as const) {
+          halves[half]!.push(k !== null ? k.bitmaps[half] : new Uint32Array(new SharedArrayBuffer(this.blockPages / 8)));
+        }
+        dest.push(k !== null ? k.dest : new Uint32Array(words));
+        kernels.push(k);
+      }
+      // Publish the halves before the new pages count: a writer never sees a page without its blocks.
+      this.mig[0] = Object.freeze(halves[0]!);
+      this.mig[1] = Object.freeze(halves[1]!);
+      this.migDest = Object.freeze(dest);
+      this.kernels = Object.freeze(kernels);
     }
     this.pages = newNumPages;
   }
@@ -243,7 +307,7 @@ export class DirtyMemory {
   getDirty(start: number, length: number, client: number): boolean {
     this.checkClient(client);
     this.checkRange(start, length);
-    const blocks = this.clients[client] as readonly Uint32Array[];
+    const blocks = this.list(client);
     return this.anyPages(blocks, Math.floor(start / this.targetPageSize), Math.ceil((start + length) / this.targetPageSize));
   }
 
@@ -255,7 +319,7 @@ export class DirtyMemory {
   allDirty(start: number, length: number, client: number): boolean {
     this.checkClient(client);
     this.checkRange(start, length);
-    const blocks = this.clients[client] as readonly Uint32Array[];
+    const blocks = this.list(client);
     return this.allPages(blocks, Math.floor(start / this.targetPageSize), Math.ceil((start + length) / this.targetPageSize));
   }
 
@@ -274,7 +338,7 @@ export class DirtyMemory {
     const end = Math.ceil((start + length) / this.targetPageSize);
     let ret = 0;
     for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
-      if ((mask & (1 << c)) !== 0 && !this.allPages(this.clients[c] as readonly Uint32Array[], page, end)) ret |= 1 << c;
+      if ((mask & (1 << c)) !== 0 && !this.allPages(this.list(c), page, end)) ret |= 1 << c;
     }
     return ret;
   }
@@ -307,8 +371,8 @@ export class DirtyMemory {
     const end = Math.ceil((start + length) / this.targetPageSize);
     for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
       if ((mask & (1 << c)) === 0) continue;
-      const blocks = this.clients[c] as readonly Uint32Array[];
-      this.setPagesIfClean(blocks, page, end);
+      if (c === DIRTY_MEMORY_MIGRATION) this.setMigrationPages(page, end);
+      else this.setPagesIfClean(this.clients[c] as readonly Uint32Array[], page, end);
     }
   }
 
@@ -321,6 +385,10 @@ export class DirtyMemory {
     this.checkClient(client);
     this.checkRange(addr, 1);
     const page = Math.floor(addr / this.targetPageSize);
+    if (client === DIRTY_MEMORY_MIGRATION) {
+      this.setMigrationPages(page, page + 1);
+      return;
+    }
     const idx = Math.floor(page / this.blockPages);
     const off = page - idx * this.blockPages;
     Atomics.or((this.clients[client] as readonly Uint32Array[])[idx] as Uint32Array, off >>> 5, 1 << (off & 31));
@@ -339,7 +407,7 @@ export class DirtyMemory {
     if (length === 0) return false;
     const page = Math.floor(start / this.targetPageSize);
     const end = Math.ceil((start + length) / this.targetPageSize);
-    const blocks = this.clients[client] as readonly Uint32Array[];
+    const blocks = this.list(client);
     let dirty = false;
     let p = page;
     while (p < end) {
@@ -378,7 +446,7 @@ export class DirtyMemory {
     const firstPage = page - (page % 32);
     const snapPages = end - firstPage;
     const dirty = new Uint32Array(Math.ceil(snapPages / 32));
-    const blocks = this.clients[client] as readonly Uint32Array[];
+    const blocks = this.list(client);
     const wordsPerBlock = this.blockPages / 32;
     const firstWord = firstPage / 32;
     for (let k = 0; k < dirty.length; k++) {
@@ -434,7 +502,8 @@ export class DirtyMemory {
     const npages = Math.ceil((start + length) / ps) - destPage;
     if (dest.length * 32 < destPage + npages) throw new DirtyBitmapSizeError(destPage + npages, dest.length * 32);
     const srcPage = Math.floor((block.offset + start) / ps);
-    const blocks = this.clients[DIRTY_MEMORY_MIGRATION] as readonly Uint32Array[];
+    const half = (Atomics.load(this.epoch, 0) & 1) as 0 | 1;
+    const blocks = this.mig[half];
     let num = 0;
     if (srcPage % 32 === 0 && destPage % 32 === 0) {
       // Both bitmaps word aligned (find_ram_offset aligns blocks for this):
@@ -450,7 +519,7 @@ export class DirtyMemory {
         const src = blocks[idx] as Uint32Array;
         const wEnd = Math.min(gwEnd, base + wordsPerBlock) - base;
         const kernel = this.kernels[idx] ?? null;
-        num += kernel !== null ? syncWordsKernel(kernel, gw - base, wEnd, dest, dw) : syncWords(src, gw - base, wEnd, dest, dw);
+        num += kernel !== null ? syncWordsKernel(kernel, half, gw - base, wEnd, dest, dw) : syncWords(src, gw - base, wEnd, dest, dw);
         dw += wEnd - (gw - base);
         gw = base + wEnd;
       }
@@ -484,6 +553,57 @@ export class DirtyMemory {
   }
 
   /**
+   * One migration sync over all of RAM: moves every MIGRATION bit into the
+   * {@link migrationBitmap} and returns how many pages became newly dirty
+   * there (what QEMU's migration_bitmap_sync does by calling
+   * cpu_physical_memory_sync_dirty_bitmap for each RAM block). Runs the clear
+   * hooks once, over all of RAM. Owner's thread only, like every clearing
+   * operation on MIGRATION.
+   *
+   * Departure from QEMU: instead of an atomic exchange per dirty word (QEMU's
+   * way, and {@link syncDirtyBitmap}'s), the MIGRATION bitmap is double
+   * buffered. The round adds one to the shared epoch, which sends every
+   * writer to the other half, and then takes the half it left with plain
+   * 128-bit loads and stores (in WebAssembly where available: see
+   * `syncKernel.ts`). A dirty word costs no locked instruction, which is what
+   * makes this a few times faster than exchanging.
+   *
+   * Why no bit is lost: a writer reads the epoch, ORs its bits into that
+   * half with `Atomics.or`, then reads the epoch again and, if it moved,
+   * sets the bits in the new half too. If its OR reached the old half after
+   * this round read the word (and so may be overwritten by the round's
+   * store of 0), the OR came after the round's epoch increment, both being
+   * locked read-modify-writes, so the writer's second read sees the new
+   * epoch and the bits land in the half the next round takes. A bit the
+   * round did see may be set twice that way: a page reported dirty once
+   * more than needed, never one less. Like the 64-bit exchange in
+   * `syncKernel.ts`, this leans on every engine compiling `Atomics` read-
+   * modify-writes to full barriers (x86 locked instructions; Arm
+   * load-acquire/store-release pairs with a barrier), which the JS memory
+   * model does not spell out for the plain loads and stores of the round; the
+   * concurrency test checks it on the host that runs it.
+   * @throws DirtyMemoryAttachedError on a view made by `attach`
+   */
+  syncMigrationRound(): number {
+    if (this.attached) throw new DirtyMemoryAttachedError(this.pages);
+    const half = (Atomics.add(this.epoch, 0, 1) & 1) as 0 | 1;
+    const src = this.mig[half];
+    const dest = this.migDest;
+    let num = 0;
+    for (let idx = 0; idx < src.length; idx++) {
+      const k = this.kernels[idx] ?? null;
+      if (k !== null) {
+        const a = k.bitmapAddrs[half];
+        if (k.any(a, a + k.regionBytes) !== 0) num += k.take(a, a + k.regionBytes, k.destAddr - a);
+      } else {
+        num += takeWords(src[idx] as Uint32Array, dest[idx] as Uint32Array);
+      }
+    }
+    if (this.clearHooks.length !== 0) this.cleared(0, this.pages * this.targetPageSize, DIRTY_MEMORY_MIGRATION, num !== 0);
+    return num;
+  }
+
+  /**
    * Merges a little-endian dirty bitmap with one bit per real host page
    * (KVM's dirty log) into the clients' bitmaps from ram_addr `start`
    * (cpu_physical_memory_set_dirty_lebitmap). VGA always; MIGRATION when
@@ -506,7 +626,6 @@ export class DirtyMemory {
     if (hpratio === 1 && startPage % 32 === 0) {
       const wordsPerBlock = this.blockPages / 32;
       const vga = this.clients[DIRTY_MEMORY_VGA] as readonly Uint32Array[];
-      const mig = this.clients[DIRTY_MEMORY_MIGRATION] as readonly Uint32Array[];
       const code = this.clients[DIRTY_MEMORY_CODE] as readonly Uint32Array[];
       for (let k = 0; k < nwords; k++) {
         let v = lebitmap[k] as number;
@@ -517,7 +636,7 @@ export class DirtyMemory {
         const w = gw - idx * wordsPerBlock;
         num += popcount32(v);
         Atomics.or(vga[idx] as Uint32Array, w, v);
-        if ((clients & (1 << DIRTY_MEMORY_MIGRATION)) !== 0) Atomics.or(mig[idx] as Uint32Array, w, v);
+        if ((clients & (1 << DIRTY_MEMORY_MIGRATION)) !== 0) this.orMigrationWord(idx, w, v);
         if ((clients & (1 << DIRTY_MEMORY_CODE)) !== 0) Atomics.or(code[idx] as Uint32Array, w, v);
       }
     } else {
@@ -534,6 +653,40 @@ export class DirtyMemory {
       }
     }
     return num;
+  }
+
+  /** The blocks of `client` that writers target now (for MIGRATION, the half of the current epoch). */
+  private list(client: number): readonly Uint32Array[] {
+    return client === DIRTY_MEMORY_MIGRATION ? this.mig[Atomics.load(this.epoch, 0) & 1] : (this.clients[client] as readonly Uint32Array[]);
+  }
+
+  /**
+   * Sets MIGRATION pages [page, end) in the half of the current epoch, and
+   * again in the new half if a round moved the epoch meanwhile: the round
+   * takes the old half with plain stores, which may overwrite a bit set there
+   * after it looked (see {@link syncMigrationRound}). Hot path.
+   */
+  private setMigrationPages(page: number, end: number): void {
+    const ep = this.epoch;
+    let e = Atomics.load(ep, 0);
+    for (;;) {
+      this.setPagesIfClean(this.mig[e & 1], page, end);
+      const now = Atomics.load(ep, 0);
+      if (now === e) return;
+      e = now;
+    }
+  }
+
+  /** ORs `v` into word `w` of MIGRATION block `idx`, with the epoch re-check of {@link setMigrationPages}. */
+  private orMigrationWord(idx: number, w: number, v: number): void {
+    const ep = this.epoch;
+    let e = Atomics.load(ep, 0);
+    for (;;) {
+      Atomics.or(this.mig[e & 1][idx] as Uint32Array, w, v);
+      const now = Atomics.load(ep, 0);
+      if (now === e) return;
+      e = now;
+    }
   }
 
   private cleared(start: number, length: number, client: number, dirty: boolean): void {
@@ -652,10 +805,12 @@ function syncWords(src: Uint32Array, w: number, wEnd: number, dest: Uint32Array,
  * range is moved here (a 64-bit exchange would take its neighbour's bits,
  * which belong to another range). Hot path.
  */
-function syncWordsKernel(k: SyncKernelBlock, w: number, wEnd: number, dest: Uint32Array, dw: number): number {
+function syncWordsKernel(k: SyncKernelBlock, half: 0 | 1, w: number, wEnd: number, dest: Uint32Array, dw: number): number {
   let num = 0;
+  const bitmap = k.bitmaps[half];
+  const base = k.bitmapAddrs[half];
   if ((w & 1) !== 0 && w < wEnd) {
-    num += mergeWord(dest, dw, takeWord(k.bitmap, w, 0xffffffff));
+    num += mergeWord(dest, dw, takeWord(bitmap, w, 0xffffffff));
     w++;
     dw++;
   }
@@ -663,14 +818,32 @@ function syncWordsKernel(k: SyncKernelBlock, w: number, wEnd: number, dest: Uint
   // A clean range (common once migration converges) costs one read of the
   // bitmap, without the copies. With no new bit the mirror still equals the
   // destination, so it need not be copied back.
-  if (last > w && k.any(w * 4, last * 4) !== 0) {
+  if (last > w && k.any(base + w * 4, base + last * 4) !== 0) {
     const mirror = k.mirror;
     mirror.set(dest.subarray(dw, dw + (last - w)), w);
-    const n = k.sync(w * 4, last * 4, k.mirrorDelta, k.listAddr);
+    const n = k.sync(base + w * 4, base + last * 4, k.mirrorAddr - base, k.listAddr);
     if (n !== 0) dest.set(mirror.subarray(w, last), dw);
     num += n;
   }
-  if (last < wEnd) num += mergeWord(dest, dw + (last - w), takeWord(k.bitmap, last, 0xffffffff));
+  if (last < wEnd) num += mergeWord(dest, dw + (last - w), takeWord(bitmap, last, 0xffffffff));
+  return num;
+}
+
+/**
+ * The round's loop without WebAssembly: moves every word of `src` into
+ * `dest` with plain loads and stores (see `DirtyMemory.syncMigrationRound`
+ * for why plain is enough); returns the bits new to `dest`.
+ */
+function takeWords(src: Uint32Array, dest: Uint32Array): number {
+  let num = 0;
+  for (let w = 0; w < src.length; w++) {
+    const v = src[w] as number;
+    if (v === 0) continue;
+    src[w] = 0;
+    const old = dest[w] as number;
+    dest[w] = old | v;
+    num += popcount32(v & ~old);
+  }
   return num;
 }
 

@@ -5,9 +5,11 @@
  * `i64.atomic.rmw.xchg` inline, where `Atomics.exchange` is a builtin call,
  * and the exchange per dirty word is what the sync cannot avoid.
  *
- * Memory layout: the bitmap (`words` 32-bit words, rounded up to 8 bytes),
- * then the mirror (same size: mirror word k goes with bitmap word k), then
- * two lists of SYNC_KERNEL_CHUNK word addresses.
+ * Memory layout, each region `bitmapBytes` long (`words` 32-bit words
+ * rounded up to 64 bytes): the two MIGRATION bitmaps (the double buffer, see
+ * `DirtyMemory.syncMigrationRound`), the migration bitmap they are taken
+ * into, and the mirror of a caller's destination; then two lists of
+ * SYNC_KERNEL_CHUNK word addresses.
  *
  * The function, `sync(a, end, delta, list) -> n`, over the 64-bit words at
  * byte addresses [a, end) (8-aligned), a chunk of SYNC_KERNEL_CHUNK words at
@@ -26,6 +28,13 @@
  *
  * A second function, `any(a, end)`, says whether any word of the range is
  * non-zero, so that syncing a clean range costs one read and no copies.
+ *
+ * A third, `take(a, end, delta) -> n`, is the double-buffered round's inner
+ * loop over a bitmap no writer targets any more: with plain 128-bit SIMD
+ * loads and stores, branch-free, for each 16 bytes at p in [a, end)
+ * (64-byte aligned): v = mem[p]; old = mem[p + delta];
+ * mem[p + delta] = old | v; mem[p] = 0; n += popcnt(v & ~old). No atomics:
+ * why that is safe is in `DirtyMemory.syncMigrationRound`.
  *
  * The plain 64-bit loads of pass 1 only choose which words to exchange: a
  * word that becomes non-zero after its load is not touched and keeps its
@@ -92,7 +101,16 @@ const I64_XCHG = [0xfe, 0x42, 0x03, 0x00]; // i64.atomic.rmw.xchg, align 8
 const I32_LT_U = 0x49, I32_GT_U = 0x4b, I32_GE_U = 0x4f, I32_ADD = 0x6a, I32_SUB = 0x6b, I32_AND = 0x71, I32_SHL = 0x74;
 const I64_NE = 0x52, I64_POPCNT = 0x7b, I64_ADD = 0x7c, I64_AND = 0x83, I64_OR = 0x84, I64_XOR = 0x85;
 const I32_WRAP_I64 = 0xa7;
-const I32 = 0x7f, I64 = 0x7e;
+const I32 = 0x7f, I64 = 0x7e, V128 = 0x7b;
+// SIMD (prefix 0xfd, then the opcode as unsigned LEB128).
+const SIMD = 0xfd;
+const V128_LOAD = (off: number): number[] => [SIMD, 0x00, 0x04, ...uleb(off)]; // align 16
+const V128_STORE = (off: number): number[] => [SIMD, 0x0b, 0x04, ...uleb(off)];
+const V128_ZERO = [SIMD, 0x0c, ...new Array<number>(16).fill(0)];
+const V128_OR = [SIMD, 0x50], V128_ANDNOT = [SIMD, 0x4f];
+const I8X16_POPCNT = [SIMD, 0x62], I16X8_EXTADD_U = [SIMD, 0x7d], I32X4_EXTADD_U = [SIMD, 0x7f];
+const I32X4_ADD = [SIMD, 0xae, 0x01];
+const I32X4_LANE = (l: number): number[] => [SIMD, 0x1b, l];
 
 // Parameters 0..3 (a, end, delta, list); i32 locals 4..10; i64 locals 11..13.
 const A = 0, E = 1, DELTA = 2, LIST = 3;
@@ -194,16 +212,56 @@ const anyBody: number[] = [
   I32_CONST, 0, END,
 ];
 
+
+// take: params (a, end, delta) = locals 0..2; i32 locals 3, 4 (q, n); v128 locals 5..8 (v, old, acc8, acc32).
+const TQ = 3, TN = 4, TV = 5, TOLD = 6, TACC8 = 7, TACC32 = 8;
+const I8X16_ADD = [SIMD, 0x6e];
+const I32_NE = 0x47;
+/** 64-byte steps between two widenings of the byte counters: each step adds at most 4 x 8 to a byte lane. */
+const TAKE_STEPS = 7;
+
+/** One 16-byte move of `take` at p + off; adds its new bits to the byte counters. */
+function takeVector(off: number): number[] {
+  return [
+    GET, A, ...V128_LOAD(off), SET, TV,
+    GET, TQ, ...V128_LOAD(off), SET, TOLD,
+    GET, TQ, GET, TOLD, GET, TV, ...V128_OR, ...V128_STORE(off),
+    GET, A, ...V128_ZERO, ...V128_STORE(off),
+    GET, TACC8, GET, TV, GET, TOLD, ...V128_ANDNOT, ...I8X16_POPCNT, ...I8X16_ADD, SET, TACC8,
+  ];
+}
+
+const takeBody: number[] = [
+  0x02, 0x02, I32, 0x04, V128, // two i32 locals, four v128 locals
+  BLOCK, VOID, LOOP, VOID,
+  GET, A, GET, E, I32_GE_U, BR_IF, 1,
+  I32_CONST, TAKE_STEPS, SET, TN,
+  BLOCK, VOID, LOOP, VOID,
+  GET, A, GET, DELTA, I32_ADD, SET, TQ,
+  ...takeVector(0), ...takeVector(16), ...takeVector(32), ...takeVector(48),
+  GET, A, I32_CONST, 0xc0, 0x00, I32_ADD, SET, A, // a += 64
+  GET, TN, I32_CONST, 1, I32_SUB, TEE, TN, I32_CONST, 0, I32_NE,
+  GET, A, GET, E, I32_LT_U, I32_AND, BR_IF, 0,
+  END, END,
+  // Widen the byte counters into the 32-bit ones.
+  GET, TACC32, GET, TACC8, ...I16X8_EXTADD_U, ...I32X4_EXTADD_U, ...I32X4_ADD, SET, TACC32,
+  ...V128_ZERO, SET, TACC8,
+  BR, 0, END, END,
+  GET, TACC32, ...I32X4_LANE(0), GET, TACC32, ...I32X4_LANE(1), I32_ADD,
+  GET, TACC32, ...I32X4_LANE(2), I32_ADD, GET, TACC32, ...I32X4_LANE(3), I32_ADD,
+  END,
+];
+
 const moduleBytes = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  // type 0: (i32 i32 i32 i32) -> i32; type 1: (i32 i32) -> i32
-  ...section(1, [0x02, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32]),
+  // type 0: (i32 i32 i32 i32) -> i32; type 1: (i32 i32) -> i32; type 2: (i32 i32 i32) -> i32
+  ...section(1, [0x03, 0x60, 0x04, I32, I32, I32, I32, 0x01, I32, 0x60, 0x02, I32, I32, 0x01, I32, 0x60, 0x03, I32, I32, I32, 0x01, I32]),
   // import "e" "m": shared memory, min 1, max 65536 pages
   ...section(2, [0x01, 0x01, 0x65, 0x01, 0x6d, 0x02, 0x03, 0x01, ...uleb(65536)]),
-  ...section(3, [0x02, 0x00, 0x01]),
-  // export "sync" = func 0, "any" = func 1
-  ...section(7, [0x02, 0x04, 0x73, 0x79, 0x6e, 0x63, 0x00, 0x00, 0x03, 0x61, 0x6e, 0x79, 0x00, 0x01]),
-  ...section(10, [0x02, ...uleb(body.length), ...body, ...uleb(anyBody.length), ...anyBody]),
+  ...section(3, [0x03, 0x00, 0x01, 0x02]),
+  // export "sync" = func 0, "any" = func 1, "take" = func 2
+  ...section(7, [0x03, 0x04, 0x73, 0x79, 0x6e, 0x63, 0x00, 0x00, 0x03, 0x61, 0x6e, 0x79, 0x00, 0x01, 0x04, 0x74, 0x61, 0x6b, 0x65, 0x00, 0x02]),
+  ...section(10, [0x03, ...uleb(body.length), ...body, ...uleb(anyBody.length), ...anyBody, ...uleb(takeBody.length), ...takeBody]),
 ]);
 
 /** The part of the WebAssembly JS API used here (the package compiles without the DOM lib). */
@@ -231,36 +289,51 @@ function compiledModule(): object | null {
   return compiled;
 }
 
-/** One bitmap block in a shared wasm memory, with the sync kernel bound to it. */
+/** One MIGRATION bitmap block (both halves of its double buffer) in a shared wasm memory, with the kernels bound to it. */
 export interface SyncKernelBlock {
-  /** The bitmap words (`words` long), a view on the shared memory. */
-  readonly bitmap: Uint32Array;
-  /** The mirror of the destination: word k goes with bitmap word k. Private to the owner's thread. */
+  /** The two bitmaps of the double buffer (`words` long each), views on the shared memory. */
+  readonly bitmaps: readonly [Uint32Array, Uint32Array];
+  /** Byte address of each bitmap. */
+  readonly bitmapAddrs: readonly [number, number];
+  /** The migration bitmap the round takes bits into (`words` long). Private to the owner's thread. */
+  readonly dest: Uint32Array;
+  /** Byte address of {@link dest}. */
+  readonly destAddr: number;
+  /** The mirror of a caller's destination: word k goes with bitmap word k. Private to the owner's thread. */
   readonly mirror: Uint32Array;
+  /** Byte address of {@link mirror}. */
+  readonly mirrorAddr: number;
   /**
-   * Moves the 64-bit bitmap words at byte addresses [a, end) (8-aligned, in
-   * the bitmap) into the mirror; returns the number of bits new to the mirror.
+   * Moves the 64-bit words at byte addresses [a, end) (8-aligned, in one
+   * bitmap) by atomic exchange into the words `delta` bytes further on;
+   * returns the number of bits new there.
    */
   readonly sync: (a: number, end: number, delta: number, list: number) => number;
-  /** Whether any 64-bit bitmap word at byte addresses [a, end) (8-aligned) is non-zero; stops at the first. */
+  /** Whether any 64-bit word at byte addresses [a, end) (8-aligned) is non-zero; stops at the first. */
   readonly any: (a: number, end: number) => number;
-  /** Byte address of the mirror minus that of the bitmap (the bitmap is at 0). */
-  readonly mirrorDelta: number;
+  /**
+   * Moves the bits at byte addresses [a, end) (64-byte aligned) with plain
+   * loads and stores into the words `delta` bytes further on, zeroing the
+   * source; returns the number of bits new there.
+   */
+  readonly take: (a: number, end: number, delta: number) => number;
   /** Byte address of the kernel's list. */
   readonly listAddr: number;
+  /** Bytes of each region (a bitmap rounded up to 64 bytes). */
+  readonly regionBytes: number;
 }
 
 /**
- * A bitmap block of `words` 32-bit words in a new shared wasm memory with the
- * sync kernel instantiated on it, or null when this engine cannot (no
- * WebAssembly threads, or no room for another wasm memory): callers then
- * use a plain SharedArrayBuffer.
+ * A MIGRATION bitmap block of `words` 32-bit words, double-buffered, in a
+ * new shared wasm memory with the kernels instantiated on it, or null when
+ * this engine cannot (no WebAssembly threads or SIMD, or no room for another
+ * wasm memory): callers then use plain SharedArrayBuffers.
  */
 export function createSyncKernelBlock(words: number): SyncKernelBlock | null {
   const mod = compiledModule();
   if (mod === null || wasm === undefined) return null;
-  const bitmapBytes = Math.ceil((words * 4) / 8) * 8;
-  const pages = Math.ceil((2 * bitmapBytes + 2 * LIST_BYTES) / 65536);
+  const regionBytes = Math.ceil((words * 4) / 64) * 64;
+  const pages = Math.ceil((4 * regionBytes + 2 * LIST_BYTES) / 65536);
   let memory: { readonly buffer: ArrayBufferLike };
   let instance: { readonly exports: Record<string, unknown> };
   try {
@@ -268,16 +341,21 @@ export function createSyncKernelBlock(words: number): SyncKernelBlock | null {
     instance = new wasm.Instance(mod, { e: { m: memory } });
   } catch {
     // Out of address space for another wasm memory (each reserves guard
-    // regions): fall back to a plain SharedArrayBuffer for this block.
+    // regions): fall back to plain SharedArrayBuffers for this block.
     return null;
   }
   const buffer = memory.buffer;
   return {
-    bitmap: new Uint32Array(buffer, 0, words),
-    mirror: new Uint32Array(buffer, bitmapBytes, words),
+    bitmaps: [new Uint32Array(buffer, 0, words), new Uint32Array(buffer, regionBytes, words)],
+    bitmapAddrs: [0, regionBytes],
+    dest: new Uint32Array(buffer, 2 * regionBytes, words),
+    destAddr: 2 * regionBytes,
+    mirror: new Uint32Array(buffer, 3 * regionBytes, words),
+    mirrorAddr: 3 * regionBytes,
     sync: instance.exports['sync'] as (a: number, end: number, delta: number, list: number) => number,
     any: instance.exports['any'] as (a: number, end: number) => number,
-    mirrorDelta: bitmapBytes,
-    listAddr: 2 * bitmapBytes,
+    take: instance.exports['take'] as (a: number, end: number, delta: number) => number,
+    listAddr: 4 * regionBytes,
+    regionBytes,
   };
 }
