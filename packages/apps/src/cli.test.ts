@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from './cli.js';
+import { errorReply, UnknownCommandError } from './errorReply.js';
+import { UsageError } from './io.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MACHINES = join(here, '../machines');
@@ -98,5 +100,42 @@ describe('memvisor cli', () => {
     expect(r.status).toBe(2);
     expect(r.err).toContain(message);
     expect(r.err).toContain('memvisor mtree SPEC.json');
+  });
+
+  // upstream c6bd8c706a, 75158ebbe2: the error class is chosen from the kind
+  // of failure, never carried in (or parsed from) the message, and it is
+  // GenericError for everything but the classes QMP keeps for compatibility.
+  describe('--json failures are QMP error replies (upstream c6bd8c706a, 75158ebbe2)', () => {
+    const reply = (r: { out: string }): unknown => JSON.parse(r.out);
+
+    it('an unknown command is CommandNotFound, with status 2 and nothing on stderr', async () => {
+      const r = await run('frobnicate', '--json');
+      expect(r).toMatchObject({ status: 2, err: '' });
+      expect(reply(r)).toEqual({ error: { class: 'CommandNotFound', desc: 'unknown command frobnicate' } });
+    });
+
+    it('every other failure is GenericError whose desc is the plain message', async () => {
+      const elf = tmpFile('bad.elf', 'not an elf at all, just text');
+      const cases: [string[], number][] = [
+        [['run', elf, '--json'], 1],
+        [['run', '--json', '--engine', 'fast', elf], 2],
+        [['mtree', join(here, 'no-such.json'), '--json'], 1],
+        [['mtree', tmpFile('bad.json', '{"x": '), '--json'], 1],
+      ];
+      for (const [argv, status] of cases) {
+        const plain = await run(...argv.filter((a) => a !== '--json'));
+        const r = await run(...argv);
+        expect(r).toMatchObject({ status, err: '' });
+        expect(plain.status).toBe(status);
+        // The same message as without --json, minus the program name and usage text.
+        const message = plain.err.split('\n')[0]!.replace(/^memvisor: /, '');
+        expect(reply(r)).toEqual({ error: { class: 'GenericError', desc: message } });
+      }
+    });
+
+    it('a message that reads like a class name does not change the class', () => {
+      expect(errorReply(new UsageError('CommandNotFound'))).toEqual({ error: { class: 'GenericError', desc: 'CommandNotFound' } });
+      expect(errorReply(new UnknownCommandError('x')).error.class).toBe('CommandNotFound');
+    });
   });
 });

@@ -6,6 +6,7 @@ import { MtreeParseError, SpecSyntaxError, SpecValidationError } from '@memvisor
 import { ElfError } from '@memvisor/tcg';
 import { MTREE_USAGE, mtreeCommand } from './commands/mtree.js';
 import { RUN_USAGE, runCommand } from './commands/run.js';
+import { errorReply, UnknownCommandError } from './errorReply.js';
 import { InputFileError, UsageError, processIo, type CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
@@ -29,7 +30,8 @@ function isInputError(e: unknown): e is Error {
  * Entry point of the `memvisor` command; returns the process exit status:
  * 0 on success (for `run`, the guest's exit code), 1 when an input is
  * unreadable or invalid (one line on stderr naming the file and line or
- * region), 2 for a usage mistake.
+ * region), 2 for a usage mistake. With `--json`, a failure is instead one
+ * QMP-style error reply on stdout (see `errorReply.ts`), same status.
  */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -44,9 +46,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         io.stdout(USAGE);
         return 0;
       default:
-        throw new UsageError(`unknown command ${command ?? '(none)'}`);
+        throw new UnknownCommandError(command ?? '(none)');
     }
   } catch (e) {
+    if (rest.includes('--json') && (e instanceof UsageError || isInputError(e))) {
+      io.stdout(JSON.stringify(errorReply(e)) + '\n');
+      return e instanceof UsageError ? 2 : 1;
+    }
     if (e instanceof UsageError) {
       io.stderr(`memvisor: ${e.message}\n${USAGE}`);
       return 2;
