@@ -168,3 +168,4 @@ export {
 } from './access/errors.js';
 // end the data path
 export { muldiv64, muldiv64Number, MulDivRangeError } from './util/hostUtils.js';
+export { sleb128, uleb128, wasmSection } from './util/wasmEncoding.js';

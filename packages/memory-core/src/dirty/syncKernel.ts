@@ -1,3 +1,5 @@
+import { sleb128 as sleb, uleb128 as uleb, wasmSection as section } from '../util/wasmEncoding.js';
+
 /**
  * The migration sync of one bitmap block as a tiny WebAssembly function over
  * a block that lives in a shared `WebAssembly.Memory`, with a mirror of the
@@ -60,36 +62,6 @@
 export const SYNC_KERNEL_CHUNK = 4096;
 /** Bytes of one of the kernel's two lists. */
 const LIST_BYTES = SYNC_KERNEL_CHUNK * 4;
-
-/** Unsigned LEB128. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 (for constants). */
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
 
 // Opcodes used below.
 const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, VOID = 0x40, SELECT = 0x1b;
