@@ -7,7 +7,7 @@ import {
 import type { Clint, ClintCpu } from './devices/clint.js';
 import type { LogSink } from './log.js';
 import { EXIT_TB, GUEST_TRAP } from './signals.js';
-import { TLB_SIZE, Tlb } from './tlb.js';
+import { TLB_SIZE, Tlb, tlbFlush } from './tlb.js';
 
 // Module-local copies for the hot paths (imported bindings may be getters under some loaders).
 const TLB_ENTRIES = 256;
@@ -27,6 +27,17 @@ export type CodeWriteHook = (ramPage: number) => boolean;
 
 /** Why {@link Cpu.stopReason} ended a run. */
 export type StopReason = 'none' | 'exit' | 'budget' | 'halted' | 'stopped' | 'breakpoint' | 'panicked';
+
+/**
+ * Shared memory for a vCPU's TLB and page cache, given when another thread must reach
+ * them (a vCPU in a worker whose dirty bits are cleared on the main thread).
+ */
+export interface CpuSharedBuffers {
+  /** `TLB_BYTES` bytes for the TLB. */
+  readonly tlb?: SharedArrayBuffer;
+  /** One byte per 4 KiB page of RAM for {@link Cpu.codePages}. */
+  readonly codePages?: SharedArrayBuffer;
+}
 
 const PTE_V = 1;
 const PTE_R = 2;
@@ -96,7 +107,8 @@ export class Cpu implements ClintCpu {
   curTb: InsnStartData | null = null;
   private ioK = 0;
 
-  readonly tlb = new Tlb();
+  /** The softmmu TLB, on shared memory. */
+  readonly tlb: Tlb;
   readonly ram8: Uint8Array;
   readonly ramI8: Int8Array;
   readonly ram16: Uint16Array;
@@ -104,7 +116,10 @@ export class Cpu implements ClintCpu {
   readonly ram32: Int32Array;
   readonly ramBase: number;
   readonly ramSize: number;
-  /** One byte per RAM page: nonzero while the page holds translated code. */
+  /**
+   * One byte per RAM page, on shared memory: nonzero while stores to the page take the
+   * slow path (it holds translated code, or a dirty client sees it clean).
+   */
   readonly codePages: Uint8Array;
   onCodeWrite: CodeWriteHook | null = null;
   /**
@@ -124,7 +139,9 @@ export class Cpu implements ClintCpu {
   constructor(
     readonly bus: GuestBus,
     readonly clint: Clint,
+    shared: CpuSharedBuffers = {},
   ) {
+    this.tlb = new Tlb(shared.tlb);
     const buf = bus.ram.buffer;
     const off = bus.ram.byteOffset;
     this.ram8 = bus.ram;
@@ -134,7 +151,7 @@ export class Cpu implements ClintCpu {
     this.ram32 = new Int32Array(buf, off, bus.ramSize >>> 2);
     this.ramBase = bus.ramBase;
     this.ramSize = bus.ramSize;
-    this.codePages = new Uint8Array(bus.ramSize >>> 12);
+    this.codePages = new Uint8Array(shared.codePages ?? new SharedArrayBuffer(bus.ramSize >>> 12), 0, bus.ramSize >>> 12);
     clint.cpu = this;
   }
 
@@ -261,8 +278,7 @@ export class Cpu implements ClintCpu {
 
   /** Flushes the whole TLB (and, through the hook, the jump cache). */
   tlbFlush(): void {
-    this.tlb.flushAll();
-    if (this.onTlbFlush) this.onTlbFlush();
+    tlbFlush(this);
   }
 
   /** mret; `raw`/`k` identify the instruction for the illegal-instruction case. */
@@ -727,10 +743,7 @@ export class Cpu implements ClintCpu {
       tlb.tagR[e] = vpn;
       tlb.addR[e] = add;
     } else if (access === Access.STORE) {
-      if (this.codePages[off >>> 12]) return;
-      tlb.tagW[e] = vpn;
-      tlb.addW[e] = add;
-      tlb.physW[e] = off >>> 12;
+      tlb.fillWrite(e, vpn, add, off >>> 12, this.codePages);
     } else {
       tlb.tagX[e] = vpn;
       tlb.addX[e] = add;

@@ -14,28 +14,35 @@ export { loadElf, parseElf } from './elf.js';
 export type { ElfImage, ElfSegment } from './elf.js';
 export { ElfError, ElfFormatError, ElfSegmentError, ElfTruncatedError } from './errors.js';
 export { Cpu, Access } from './cpu.js';
-export type { StopReason, InsnStartData, CodeWriteHook } from './cpu.js';
+export type { StopReason, InsnStartData, CodeWriteHook, CpuSharedBuffers } from './cpu.js';
 export { Interpreter, execute } from './interp.js';
 export { Translator, TB_MAX_INSNS, TB_CODE_BUDGET, TB_JMP_CACHE_SIZE, TB_AVG_GUEST_BYTES } from './translate.js';
 export type { TbTraceSink, CodePageProtector } from './translate.js';
 export { TranslationBlock, TbExit, formatTb } from './tb.js';
 export { TbHashTable, tbHashFunc } from './tbHash.js';
 export type { TbFunction } from './tb.js';
-export { Tlb, TLB_SIZE, TLB_BITS, NB_MMU_MODES } from './tlb.js';
+export {
+  Tlb, TLB_SIZE, TLB_BITS, NB_MMU_MODES, TLB_ENTRIES, TLB_FIELDS, TLB_BYTES,
+  tlbFlush, tlbFlushPage, tlbFlushByMmuIdx, tlbSetDirty, tlbResetDirtyRange,
+} from './tlb.js';
+export type { TlbCpu, TlbDirtyView } from './tlb.js';
 export { Decoded, Op, OP_NAMES, decode, decode16, decode32 } from './decode.js';
 export type { OpCode } from './decode.js';
 export { Cause, Irq, Priv } from './cause.js';
 export { Csr, MISA_VALUE } from './csr.js';
 export { SimpleBus } from './bus.js';
 export { VirtBoard } from './virt/virtBoard.js';
-export type { VirtBoardOptions, VirtBoardDevices, VirtBoardRegions, FramebufferGeometry } from './virt/virtBoard.js';
+export type {
+  VirtBoardOptions, VirtBoardDevices, VirtBoardRegions, FramebufferGeometry,
+  VirtMachineBoard, VirtBoardHandle, VirtBoardTopology, VirtRamHandle,
+} from './virt/virtBoard.js';
 export { VIRT_BOARD_MEMMAP, ACLINT_MTIMER_CLINT_OFFSET } from './virt/virtMemmap.js';
 export type { VirtRegionMap } from './virt/virtMemmap.js';
 export { MemoryCoreBus } from './virt/memoryCoreBus.js';
 export type { BusRamBlock } from './virt/memoryCoreBus.js';
 export { CodePageProtection, CODE_PAGE_SIZE } from './virt/codePages.js';
 export type { CodePageCpu, CodePageTbs, CodePageBlock } from './virt/codePages.js';
-export { NoCodeClientError, TargetPageSizeError, RamBlockLayoutError } from './virt/errors.js';
+export { NoCodeClientError, TargetPageSizeError, RamBlockLayoutError, CpuAlreadyRegisteredError } from './virt/errors.js';
 export type { GuestBus, MmioDevice, BusMapping } from './bus.js';
 export { Uart16550 } from './devices/uart16550.js';
 export { SifiveTest } from './devices/sifiveTest.js';
@@ -63,4 +70,9 @@ export { LOG_BITS, logMask } from './log.js';
 export type { LogCategory, LogSink } from './log.js';
 export { VcpuWorker, startVcpuWorker } from './worker/VcpuWorker.js';
 export type { VcpuWorkerOptions } from './worker/VcpuWorker.js';
-export type { VcpuStatus } from './worker/protocol.js';
+export type { VcpuStatus, SerializedError } from './worker/protocol.js';
+export { VcpuDirtyLog } from './worker/dirtyLog.js';
+export { SafePoint, passSafePoint, setRunState } from './worker/safePoint.js';
+export { CodeInvalidateQueue, drainCodeInvalidations, codeInvalidateQueueBytes } from './worker/codeInvalidateQueue.js';
+export { VcpuWorkerError, SafePointTimeoutError, VcpuWorkerTerminatedError } from './worker/errors.js';
+export { AttachedVirtBoard } from './virt/attachedBoard.js';

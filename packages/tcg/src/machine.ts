@@ -1,5 +1,5 @@
 import { Cpu } from './cpu.js';
-import type { StopReason } from './cpu.js';
+import type { CpuSharedBuffers, StopReason } from './cpu.js';
 import { Clint } from './devices/clint.js';
 import { Mrom, fdtAddress } from './devices/mrom.js';
 import { SifiveTest } from './devices/sifiveTest.js';
@@ -14,7 +14,7 @@ import { Translator } from './translate.js';
 import { CodePageProtection } from './virt/codePages.js';
 import type { MemoryCoreBus } from './virt/memoryCoreBus.js';
 import { VirtBoard } from './virt/virtBoard.js';
-import type { FramebufferGeometry } from './virt/virtBoard.js';
+import type { FramebufferGeometry, VirtBoardDevices, VirtMachineBoard } from './virt/virtBoard.js';
 
 /**
  * Physical memory map of QEMU's `virt` board that memvisor implements, by device
@@ -33,7 +33,7 @@ export const VIRT_MEMMAP = {
 export type EngineKind = 'jit' | 'interp';
 
 /** Options of {@link createVirtMachine}. */
-export interface VirtMachineOptions {
+export interface VirtMachineOptions<B extends VirtMachineBoard = VirtBoard> {
   /** Guest RAM in bytes (default 128 MiB, QEMU's default for virt). */
   ramSize?: number;
   /** `jit` (translation blocks compiled to JavaScript, default) or `interp` (reference interpreter). */
@@ -49,6 +49,14 @@ export interface VirtMachineOptions {
   framebuffer?: FramebufferGeometry | false;
   /** QEMU-style `-d` logging: which categories, and where the lines go. */
   log?: { categories: readonly LogCategory[]; sink: LogSink };
+  /**
+   * Builds the board around the machine's devices instead of a fresh {@link VirtBoard}
+   * (a vCPU worker attaches to the main thread's board this way); `ramSize`,
+   * `ramBuffer` and `framebuffer` are then the board's business.
+   */
+  board?: (devices: VirtBoardDevices) => B;
+  /** Shared memory for the hart's TLB and page cache, so other threads can reset them. */
+  cpuBuffers?: CpuSharedBuffers;
 }
 
 /** Result of {@link VirtMachine.run}. */
@@ -77,9 +85,9 @@ interface Engine {
  * `cpu-memory-0` data path, and pages holding translated code are write-protected
  * through the CODE dirty client ({@link CodePageProtection}).
  */
-export class VirtMachine {
+export class VirtMachine<B extends VirtMachineBoard = VirtBoard> {
   /** The memory-core board: topology, RAM blocks, dirty bitmaps, data path. */
-  readonly board: VirtBoard;
+  readonly board: B;
   /** The hart's bus over the board. */
   readonly bus: MemoryCoreBus;
   /** Code-page protection through the board's CODE dirty client. */
@@ -94,7 +102,7 @@ export class VirtMachine {
   private readonly interp: Interpreter;
   private readonly engine: Engine;
 
-  constructor(opts: VirtMachineOptions = {}) {
+  constructor(opts: VirtMachineOptions<B> = {}) {
     const ramSize = opts.ramSize ?? 128 * 1024 * 1024;
     const onUart = opts.onUart ?? (() => {});
     this.uart = new Uart16550(onUart);
@@ -103,15 +111,19 @@ export class VirtMachine {
       this.cpu.stopReason = 'exit';
       this.cpu.eventAt = 0;
     });
-    this.board = new VirtBoard({
-      ramSize,
-      ...(opts.ramBuffer !== undefined ? { ramBuffer: opts.ramBuffer } : {}),
-      ...(opts.framebuffer !== undefined ? { framebuffer: opts.framebuffer } : {}),
-      devices: { serial: this.uart, test: this.finisher, clint: this.clint },
-    });
+    const devices: VirtBoardDevices = { serial: this.uart, test: this.finisher, clint: this.clint };
+    this.board =
+      opts.board !== undefined
+        ? opts.board(devices)
+        : (new VirtBoard({
+            ramSize,
+            ...(opts.ramBuffer !== undefined ? { ramBuffer: opts.ramBuffer } : {}),
+            ...(opts.framebuffer !== undefined ? { framebuffer: opts.framebuffer } : {}),
+            devices,
+          }) as VirtMachineBoard as B);
     this.bus = this.board.bus;
-    this.board.writeRom(VIRT_MEMMAP.mrom.base, new Mrom(VIRT_MEMMAP.dram.base, fdtAddress(VIRT_MEMMAP.dram.base, ramSize)).bytes);
-    this.cpu = new Cpu(this.bus, this.clint);
+    this.board.writeRom(VIRT_MEMMAP.mrom.base, new Mrom(VIRT_MEMMAP.dram.base, fdtAddress(VIRT_MEMMAP.dram.base, this.bus.ramSize)).bytes);
+    this.cpu = new Cpu(this.bus, this.clint, opts.cpuBuffers);
     this.cpu.pc = VIRT_MEMMAP.mrom.base;
     if (opts.log) {
       this.cpu.logMask = logMask(opts.log.categories);
@@ -121,13 +133,14 @@ export class VirtMachine {
     this.interp = new Interpreter(this.cpu);
     this.translator = new Translator(this.cpu);
     this.engine = this.engineKind === 'jit' ? this.translator : this.interp;
-    this.codePages = new CodePageProtection(this.board.ramList.dirtyMemory, this.board.ramBlock);
+    this.codePages = new CodePageProtection(this.board.dirtyMemory, this.board.ramBlock);
     this.codePages.setTbs(this.translator);
     this.codePages.addCpu(this.cpu);
-    this.codePages.attachDataPlane(this.board.data.plane);
+    this.codePages.attachDataPlane(this.board.plane);
     this.translator.codeProtection = this.codePages;
     const codePages = this.codePages;
-    this.cpu.onCodeWrite = (ramPage) => codePages.notdirtyWrite(ramPage);
+    const cpu = this.cpu;
+    this.cpu.onCodeWrite = (ramPage) => codePages.notdirtyWrite(ramPage, cpu);
   }
 
   /**

@@ -82,23 +82,23 @@ describe('code pages through the CODE dirty client (QEMU protocol)', () => {
     const { code, cpu, tbs, bits, allDirty } = setup();
     code.protect(7);
     tbs.running = 7;
-    expect(code.notdirtyWrite(7)).toBe(true);
+    expect(code.notdirtyWrite(7, cpu)).toBe(true);
     expect(tbs.invalidated).toEqual([7]);
     expect(bits(7)).toEqual(allDirty);
     expect(code.isProtected(7)).toBe(false);
     expect(cpu.codePages[7]).toBe(0);
     // The page holds no code now: the next slow store (if any) invalidates nothing.
-    expect(code.notdirtyWrite(7)).toBe(false);
+    expect(code.notdirtyWrite(7, cpu)).toBe(false);
     expect(tbs.invalidated).toEqual([7]);
   });
 
   it('retranslating after an unprotect protects the page again, and the next store invalidates again', () => {
     const { code, cpu, tbs } = setup();
     code.protect(2);
-    code.notdirtyWrite(2);
+    code.notdirtyWrite(2, cpu);
     code.protect(2);
     expect(cpu.codePages[2]).toBe(1);
-    code.notdirtyWrite(2);
+    code.notdirtyWrite(2, cpu);
     expect(tbs.invalidated).toEqual([2, 2]);
     expect([code.protects, code.unprotects]).toEqual([2, 2]);
   });
@@ -112,7 +112,7 @@ describe('code pages through the CODE dirty client (QEMU protocol)', () => {
     expect(cpu.codePages.every((b) => b === 1)).toBe(true);
     expect(cpu.tlb.tagW[e]).toBe(-1);
     expect(bits(9)).toEqual({ vga: true, code: true, migration: false });
-    code.notdirtyWrite(9);
+    code.notdirtyWrite(9, cpu);
     expect(tbs.invalidated).toEqual([]);
     expect(bits(9)).toEqual(allDirty);
     expect(cpu.codePages[9]).toBe(0);

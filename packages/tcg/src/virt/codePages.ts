@@ -4,26 +4,24 @@
  */
 import { DIRTY_CLIENTS_NOCODE, DIRTY_MEMORY_CODE, DIRTY_MEMORY_NUM } from '@memvisor/memory-core';
 import type { DataPlane, DirtyMemory } from '@memvisor/memory-core';
-import { NoCodeClientError, RamBlockLayoutError, TargetPageSizeError } from './errors.js';
+import { tlbResetDirtyRange, tlbSetDirty } from '../tlb.js';
+import type { TlbDirtyView } from '../tlb.js';
+import { CpuAlreadyRegisteredError, NoCodeClientError, RamBlockLayoutError, TargetPageSizeError } from './errors.js';
 
 /** The engine's page size: the TLB and `Cpu.codePages` work on 4 KiB pages. */
 export const CODE_PAGE_SIZE = 4096;
 
 /**
- * What the protocol needs of a vCPU (a `Cpu` fits): the per-page cache that
+ * What the protocol needs of a vCPU (a `Cpu` fits, and so does a view on a
+ * vCPU in another thread, over its shared buffers): the per-page cache that
  * sends stores to the slow path, and the TLB's write entries.
+ *
+ * `codePages` has one byte per page of the RAM block: nonzero while a store to
+ * the page must take the slow path (QEMU's TLB_NOTDIRTY, kept per page): the
+ * page is clean for some dirty client — CODE when it holds translated code,
+ * MIGRATION after a sync, VGA after a display took its bits.
  */
-export interface CodePageCpu {
-  /**
-   * One byte per page of the RAM block: nonzero while a store to the page must
-   * take the slow path (QEMU's TLB_NOTDIRTY, kept per page): the page is clean
-   * for some dirty client — CODE when it holds translated code, MIGRATION
-   * after a sync, VGA after a display took its bits.
-   */
-  readonly codePages: Uint8Array;
-  /** The TLB write entries: tag (-1 = empty) and the RAM page each one maps. */
-  readonly tlb: { readonly tagW: Int32Array; readonly physW: Int32Array };
-}
+export type CodePageCpu = TlbDirtyView;
 
 /** Where translated code is dropped (a `Translator` fits). */
 export interface CodePageTbs {
@@ -71,10 +69,17 @@ export interface CodePageBlock {
  * (QEMU's tlb_reset_dirty_range_all). So no store after a clear goes unseen.
  *
  * Threads: the clear hook runs on the thread that cleared, against the vCPUs
- * added to this object on that thread. A vCPU in a worker thread needs its
- * own instance over an attached DirtyMemory, and clears made by another
- * thread do not reach its cache (that needs the cache and the TLB write tags
- * in shared memory; see DESIGN.md, "Two planes").
+ * added to this object. Each vCPU's cache and TLB live in SharedArrayBuffers,
+ * so the hook resets them with Atomics whatever thread the vCPU runs on
+ * ({@link tlbResetDirtyRange}): every thread that can clear bits keeps an
+ * instance over its DirtyMemory (the owner's, or one attached from its
+ * handle) with every vCPU added — the vCPU itself, or a view on its shared
+ * buffers. Chosen over installing the vCPU's own hook through a registry
+ * that the vCPU thread would run later: the reset must be complete when the
+ * clearing call returns (migration reads the bitmap right after), and only
+ * the clearing thread is there at that moment. The one remaining window, a
+ * store that read its TLB entry before the reset, is closed by the safe
+ * point (worker/safePoint.ts).
  */
 export class CodePageProtection {
   /** The dirty bitmaps. */
@@ -117,20 +122,29 @@ export class CodePageProtection {
   }
 
   /**
-   * Adds a vCPU whose cache and TLB follow the bitmaps; its cache is loaded
-   * from them now (a page clean for any client is slow). Returns the function
-   * that removes it.
-   * @throws RangeError when the vCPU's cache does not have one byte per page of the block
+   * Adds a vCPU, by the CPU object (QEMU's cpu_exec_init(cpu), upstream
+   * 4bad9e392e), whose cache and TLB follow the bitmaps; its cache is loaded
+   * from them now (a page clean for any client is slow), safely even while
+   * another thread clears bits. Returns the function that removes it.
+   * @throws RangeError when the vCPU's cache does not have one byte per page of the block;
+   *   CpuAlreadyRegisteredError when the same CPU (or a view on the same cache) is added twice
    */
   addCpu(cpu: CodePageCpu): () => void {
     if (cpu.codePages.length !== this.pages) {
       throw new RangeError(`the vCPU caches ${cpu.codePages.length} pages but the RAM block has ${this.pages}`);
     }
+    const index = this.cpus.findIndex((c) => c === cpu || c.codePages.buffer === cpu.codePages.buffer);
+    if (index >= 0) throw new CpuAlreadyRegisteredError(index);
     this.cpus = [...this.cpus, cpu];
     this.resync(cpu);
     return () => {
       this.cpus = this.cpus.filter((c) => c !== cpu);
     };
+  }
+
+  /** The vCPUs added, in order (a vCPU's index is its place here). */
+  get cpuList(): readonly CodePageCpu[] {
+    return this.cpus;
   }
 
   /** Sets where translated code is dropped (null: nowhere, as with no translator). */
@@ -187,16 +201,18 @@ export class CodePageProtection {
   }
 
   /**
-   * QEMU's notdirty_write: the slow path of a vCPU store to page `ramPage`
-   * of the block while the page is cached as slow. If the page is
+   * QEMU's notdirty_write: the slow path of a store by `cpu` to page
+   * `ramPage` of the block while the page is cached as slow. If the page is
    * protected, its blocks are dropped and it is unprotected; then the other
    * clients' bits are set (VGA and MIGRATION both, "to remove the notdirty
    * callback faster", as QEMU does); once the page is dirty for every client
-   * the vCPUs' caches let stores take the fast path again (tlb_set_dirty).
-   * Returns true when the running block was dropped (the caller may leave it,
-   * QEMU's current_tb_modified). Call it before the store, as QEMU does.
+   * the writing CPU's cache lets its stores take the fast path again
+   * (tlb_set_dirty(cpu), upstream bcae01e468; other vCPUs upgrade on their
+   * own first store). Returns true when the running block was dropped (the
+   * caller may leave it, QEMU's current_tb_modified). Call it before the
+   * store, as QEMU does.
    */
-  notdirtyWrite(ramPage: number): boolean {
+  notdirtyWrite(ramPage: number, cpu: CodePageCpu): boolean {
     this.notdirtyWrites++;
     const addr = this.ramAddr + ramPage * CODE_PAGE_SIZE;
     const dm = this.dirty;
@@ -207,10 +223,7 @@ export class CodePageProtection {
       this.unprotect(ramPage);
     }
     dm.setDirtyRange(addr, 1, DIRTY_CLIENTS_NOCODE);
-    if (!this.isClean(ramPage)) {
-      const cpus = this.cpus;
-      for (let i = 0; i < cpus.length; i++) (cpus[i] as CodePageCpu).codePages[ramPage] = 0;
-    }
+    if (!this.isClean(ramPage)) tlbSetDirty(cpu, ramPage, () => !this.isClean(ramPage));
     return hit;
   }
 
@@ -251,13 +264,24 @@ export class CodePageProtection {
     this.tbs = null;
   }
 
+  /**
+   * Loads `cpu`'s cache from the bitmaps. Twice: a page seen dirty for every
+   * client is made fast, then read again, and made slow if a clear on another
+   * thread took a bit in between (the clearer may have set the byte before
+   * this thread cleared it).
+   */
   private resync(cpu: CodePageCpu): void {
     const cache = cpu.codePages;
-    const dm = this.dirty;
-    const base = this.ramAddr / CODE_PAGE_SIZE;
-    if (base % 32 !== 0) {
-      for (let p = 0; p < this.pages; p++) cache[p] = this.isClean(p) ? 1 : 0;
-    } else {
+    for (let pass = 0; pass < 2; pass++) {
+      const dm = this.dirty;
+      const base = this.ramAddr / CODE_PAGE_SIZE;
+      if (base % 32 !== 0) {
+        for (let p = 0; p < this.pages; p++) {
+          const slow = this.isClean(p) ? 1 : 0;
+          if (pass === 0 || slow === 1) Atomics.store(cache, p, slow);
+        }
+        continue;
+      }
       // Blocks start on a 64-page boundary of ram_addr space (RamList aligns
       // them so), so whole bitmap words line up with the cache: AND the
       // clients' words, a page is clean where the result has a 0.
@@ -271,7 +295,10 @@ export class CodePageProtection {
         let all = -1;
         for (let l = 0; l < lists.length; l++) all &= Atomics.load((lists[l] as readonly Uint32Array[])[idx] as Uint32Array, w);
         const n = Math.min(32, this.pages - p);
-        for (let i = 0; i < n; i++) cache[p + i] = (all >>> i) & 1 ? 0 : 1;
+        for (let i = 0; i < n; i++) {
+          const slow = (all >>> i) & 1 ? 0 : 1;
+          if (pass === 0 || slow === 1) Atomics.store(cache, p + i, slow);
+        }
       }
     }
     dropWriteEntries(cpu, cache, 0, this.pages);
@@ -290,11 +317,7 @@ export class CodePageProtection {
     const p0 = Math.floor((lo - this.ramAddr) / CODE_PAGE_SIZE);
     const p1 = Math.ceil((hi - this.ramAddr) / CODE_PAGE_SIZE);
     const cpus = this.cpus;
-    for (let i = 0; i < cpus.length; i++) {
-      const cpu = cpus[i] as CodePageCpu;
-      cpu.codePages.fill(1, p0, p1);
-      dropWriteEntries(cpu, cpu.codePages, p0, p1);
-    }
+    for (let i = 0; i < cpus.length; i++) tlbResetDirtyRange(cpus[i] as CodePageCpu, p0, p1);
   };
 }
 
@@ -306,15 +329,15 @@ function pageBit(blocks: readonly Uint32Array[], blockPages: number, q: number):
   return map !== undefined && ((Atomics.load(map, off >>> 5) >>> (off & 31)) & 1) !== 0;
 }
 
-/** Empties the TLB write entries mapping a page in [p0, p1) whose cache byte is set (tlb_reset_dirty). */
+/** Empties the TLB write entries mapping a page in [p0, p1) whose cache byte is set, atomically (tlb_reset_dirty). */
 function dropWriteEntries(cpu: CodePageCpu, cache: Uint8Array, p0: number, p1: number): void {
   const physW = cpu.tlb.physW;
   const tagW = cpu.tlb.tagW;
   for (let i = 0; i < physW.length; i++) {
-    const p = physW[i] as number;
-    if (p >= p0 && p < p1 && cache[p] !== 0) {
-      physW[i] = -1;
-      tagW[i] = -1;
+    const p = Atomics.load(physW, i);
+    if (p >= p0 && p < p1 && Atomics.load(cache, p) !== 0) {
+      Atomics.store(tagW, i, -1);
+      Atomics.compareExchange(physW, i, p, -1);
     }
   }
 }

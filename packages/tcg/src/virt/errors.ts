@@ -45,3 +45,14 @@ export class RamBlockLayoutError extends Error {
     this.name = new.target.name;
   }
 }
+
+/** A vCPU was registered twice with the same code-page tracker (QEMU's cpu_exec_init runs once per CPU). */
+export class CpuAlreadyRegisteredError extends Error {
+  constructor(
+    /** The index the vCPU already has. */
+    readonly cpuIndex: number,
+  ) {
+    super(`this vCPU is already registered for code-page tracking as vCPU ${cpuIndex}: register each CPU once`);
+    this.name = new.target.name;
+  }
+}

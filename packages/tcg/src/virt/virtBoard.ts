@@ -14,15 +14,79 @@ import {
 import type {
   AddressSpaceAccess,
   BigLock,
+  DataPlane,
   DeviceEndianness,
+  DirtyMemory,
+  DirtyMemoryHandle,
+  FlatView,
   MemoryRegionOps,
   PrintTreeOptions,
   RamBlock,
+  RegionInfo,
 } from '@memvisor/memory-core';
 import type { MmioDevice } from '../bus.js';
 import { hasRegionOps } from '../devices/regionOps.js';
+import type { CodePageBlock } from './codePages.js';
 import { MemoryCoreBus } from './memoryCoreBus.js';
 import { ACLINT_MTIMER_CLINT_OFFSET, VIRT_BOARD_MEMMAP } from './virtMemmap.js';
+
+/**
+ * What a `VirtMachine` needs of its board: a {@link VirtBoard} on one thread, an
+ * `AttachedVirtBoard` in a vCPU worker (the data plane over the main thread's board).
+ */
+export interface VirtMachineBoard {
+  /** The hart's bus over `cpu-memory-0` and the RAM block. */
+  readonly bus: MemoryCoreBus;
+  /** The dirty bitmaps (owned, or attached from the owner's handle). */
+  readonly dirtyMemory: DirtyMemory;
+  /** The main RAM's block geometry. */
+  readonly ramBlock: CodePageBlock;
+  /** The data plane (code-invalidation hook, device ops). */
+  readonly plane: DataPlane;
+  /** QEMU's ROM loader: writes `bytes` at guest-physical `addr` through `memory`. */
+  writeRom(addr: number, bytes: Uint8Array): void;
+}
+
+/** A RAM-backed region's memory as another thread attaches it. */
+export interface VirtRamHandle {
+  /** Region id. */
+  readonly id: string;
+  /** The block's buffer. */
+  readonly buffer: SharedArrayBuffer;
+  /** Where the region's offset 0 is in `buffer`. */
+  readonly byteOffset: number;
+  /** Bytes of the block (its maximum length). */
+  readonly length: number;
+  /** ram_addr of offset 0. */
+  readonly ramAddr: number;
+}
+
+/** The data-plane topology of the board at one commit: plain, structured-cloneable data. */
+export interface VirtBoardTopology {
+  /** Every region of the board (id, name, kind, readonly flag). */
+  readonly regions: readonly RegionInfo[];
+  /** The FlatView of `memory`. */
+  readonly memory: FlatView;
+  /** The FlatView of `cpu-memory-0`. */
+  readonly cpuMemory: FlatView;
+}
+
+/**
+ * Everything another thread needs to run the board's data plane over the same memory
+ * (see {@link VirtBoard.handle}): structured-cloneable, for `workerData`.
+ */
+export interface VirtBoardHandle {
+  /** Region ids. */
+  readonly regions: VirtBoardRegions;
+  /** The topology now. */
+  readonly topology: VirtBoardTopology;
+  /** Memory of every RAM-backed region (RAM, mask ROM, framebuffer). */
+  readonly ram: readonly VirtRamHandle[];
+  /** The dirty bitmaps. */
+  readonly dirty: DirtyMemoryHandle;
+  /** The main RAM block's idstr, ram_addr and used length. */
+  readonly ramBlock: CodePageBlock;
+}
 
 /** The devices whose registers the board maps; a device left out leaves its region unassigned (a decode error). */
 export interface VirtBoardDevices {
@@ -207,6 +271,70 @@ export class VirtBoard {
     }
 
     this.bus = new MemoryCoreBus(this.cpuMemory, this.ramBlock, M.dram.base);
+  }
+
+  /** The dirty bitmaps of the RAM list. */
+  get dirtyMemory(): DirtyMemory {
+    return this.ramList.dirtyMemory;
+  }
+
+  /** The data plane. */
+  get plane(): DataPlane {
+    return this.data.plane;
+  }
+
+  /** The data-plane topology now: region infos and the FlatViews of `memory` and `cpu-memory-0`. */
+  topology(): VirtBoardTopology {
+    const regions: RegionInfo[] = [];
+    for (const id of Object.keys(this.system.state.regions)) {
+      const r = this.system.region(id);
+      regions.push({ id: r.id, name: r.name, kind: r.kind, readonly: r.readonly });
+    }
+    return { regions, memory: this.system.flatView('memory'), cpuMemory: this.system.flatView('cpu-memory-0') };
+  }
+
+  /**
+   * Calls `send` with the new topology after every commit that changes the view of
+   * `memory` or `cpu-memory-0` (from a memory listener's `commit`, as QEMU's
+   * tcg_commit); returns the function that stops it.
+   */
+  followTopology(send: (topology: VirtBoardTopology) => void): () => void {
+    let last = this.topology();
+    const listener = {
+      name: 'vcpu-thread-topology',
+      commit: (): void => {
+        const next = this.topology();
+        if (next.memory === last.memory && next.cpuMemory === last.cpuMemory) return;
+        last = next;
+        send(next);
+      },
+    };
+    const off = [this.system.registerListener('memory', listener), this.system.registerListener('cpu-memory-0', listener)];
+    return () => {
+      for (const f of off) f();
+    };
+  }
+
+  /**
+   * What a vCPU thread needs to attach to this board (`AttachedVirtBoard`): the
+   * topology, the RAM blocks' shared memory and the dirty bitmaps' handle. Take it
+   * after the last RAM block was added: the attached bitmaps cover the pages that
+   * exist now.
+   */
+  handle(): VirtBoardHandle {
+    const ram: VirtRamHandle[] = [];
+    for (const b of this.ramList.blocks) {
+      if (b.regionId === null) continue;
+      ram.push({ id: b.regionId, buffer: b.buffer, byteOffset: b.hostOffset, length: b.maxLength, ramAddr: b.offset });
+    }
+    const rb = this.ramBlock;
+    return {
+      regions: this.regions,
+      topology: this.topology(),
+      ram,
+      dirty: this.ramList.dirtyMemory.handle(),
+      ramBlock: { idstr: rb.idstr, offset: rb.offset, usedLength: rb.usedLength },
+    };
   }
 
   /** Guest-physical base of the framebuffer (0x0800_0000). */

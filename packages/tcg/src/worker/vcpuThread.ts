@@ -1,16 +1,23 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { createVirtMachine } from '../machine.js';
-import { Cmd, Ctl } from './protocol.js';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { VirtMachine } from '../machine.js';
+import { AttachedVirtBoard } from '../virt/attachedBoard.js';
+import type { VirtBoardTopology } from '../virt/virtBoard.js';
+import { drainCodeInvalidations } from './codeInvalidateQueue.js';
+import { serializeError } from './errors.js';
+import { Cmd, Ctl, Run } from './protocol.js';
 import type { VcpuMessage, VcpuStatus, VcpuWorkerData } from './protocol.js';
+import { passSafePoint, setRunState } from './safePoint.js';
 
-// Worker entry: one vCPU and its devices run here over the shared RAM; the main thread
-// steers it through the control words and receives UART bytes and status by message.
+// Worker entry: one vCPU and its devices run here over the main thread's board
+// (its RAM blocks and dirty bitmaps); the main thread steers it through the control
+// words and receives UART bytes and status by message.
 const data = workerData as VcpuWorkerData;
 const port = parentPort!;
 const ctl = new Int32Array(data.ctl);
 let out: number[] = [];
-const m = createVirtMachine({ engine: data.engine, ramBuffer: data.ram, ramSize: data.ram.byteLength, onUart: (b) => out.push(b) });
-m.loadElf(data.elf);
+let m: VirtMachine<AttachedVirtBoard> | null = null;
+let acked = 0;
+let topologies = 0;
 
 function post(msg: VcpuMessage): void {
   port.postMessage(msg);
@@ -23,25 +30,58 @@ function flush(): void {
   }
 }
 
-function status(state: VcpuStatus['state'], error?: string): void {
+function status(state: VcpuStatus['state'], error?: unknown): void {
   flush();
-  const c = m.cpu;
+  const c = m?.cpu;
+  const info = error === undefined ? undefined : serializeError(error);
   post({
     type: 'status',
-    status: { state, pc: c.pc >>> 0, instret: c.instret, exitStatus: c.exitStatus, ...(error ? { error } : {}) },
+    status: {
+      state,
+      pc: c ? c.pc >>> 0 : 0,
+      instret: c ? c.instret : 0,
+      exitStatus: c ? c.exitStatus : -1,
+      ...(info ? { error: info.message, errorInfo: info } : {}),
+    },
   });
+}
+
+/**
+ * The vCPU's loop-side work, outside any block: the topology the main thread
+ * committed meanwhile (tcg_commit), then the code pages it wrote
+ * (tb_invalidate_phys_page), so no block of a written page runs again.
+ */
+function service(machine: VirtMachine<AttachedVirtBoard>): void {
+  while (topologies !== Atomics.load(ctl, Ctl.TOPO_SENT)) {
+    const msg = receiveMessageOnPort(data.topology);
+    if (msg === undefined) break;
+    machine.board.applyTopology(msg.message as VirtBoardTopology);
+    topologies++;
+  }
+  const tr = machine.translator;
+  drainCodeInvalidations(data.inval, ctl, (page) => tr.invalidatePage(page));
 }
 
 let paused = false;
 // Where the vCPU stands while paused; every command gets exactly one status reply.
 let state: VcpuStatus['state'] = 'running';
 try {
+  const machine = new VirtMachine<AttachedVirtBoard>({
+    engine: data.engine,
+    onUart: (b) => out.push(b),
+    board: (devices) => new AttachedVirtBoard(data.board, devices),
+    cpuBuffers: data.cpu,
+  });
+  m = machine;
+  machine.loadElf(data.elf);
   for (;;) {
     const cmd = Atomics.exchange(ctl, Ctl.CMD, Cmd.NONE);
     if (cmd === Cmd.QUIT) break;
+    service(machine);
     if (cmd === Cmd.STOP) {
       if (!paused) state = 'stopped';
       paused = true;
+      acked = setRunState(ctl, Run.PARKED, acked);
       status(state);
     } else if (cmd === Cmd.RESUME) {
       if (state === 'stopped') {
@@ -51,8 +91,10 @@ try {
       status(state);
     } else if (cmd === Cmd.STEP) {
       if (paused && state === 'stopped') {
-        m.step();
-        if (m.cpu.stopReason === 'exit') state = 'exit';
+        acked = setRunState(ctl, Run.RUNNING, acked);
+        machine.step();
+        if (machine.cpu.stopReason === 'exit') state = 'exit';
+        acked = setRunState(ctl, Run.PARKED, acked);
       }
       status(state);
     }
@@ -61,18 +103,23 @@ try {
       if (Atomics.load(ctl, Ctl.CMD) === Cmd.NONE) Atomics.wait(ctl, Ctl.WAKE, seen);
       continue;
     }
-    const r = m.run(data.slice);
+    if (Atomics.load(ctl, Ctl.RUN) !== Run.RUNNING) acked = setRunState(ctl, Run.RUNNING, acked);
+    else acked = passSafePoint(ctl, acked);
+    const r = machine.run(data.slice);
     flush();
     if (r.reason === 'exit' || r.reason === 'halted') {
       state = r.reason;
       paused = true;
+      acked = setRunState(ctl, Run.PARKED, acked);
       status(state);
     } else if (r.reason === 'breakpoint') {
       state = 'stopped';
       paused = true;
+      acked = setRunState(ctl, Run.PARKED, acked);
       status(state);
     }
   }
 } catch (e) {
-  status('error', e instanceof Error ? e.message : String(e));
+  acked = setRunState(ctl, Run.PARKED, acked);
+  status('error', e);
 }

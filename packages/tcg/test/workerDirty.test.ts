@@ -1,0 +1,110 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DIRTY_MEMORY_MIGRATION, bitmapOr, testBit } from '@memvisor/memory-core';
+import { startVcpuWorker } from '../src/index.js';
+import type { EngineKind } from '../src/index.js';
+
+const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
+const elf = (name: string) => new Uint8Array(readFileSync(join(guests, 'elf', `${name}.elf`)));
+const fixture = (name: string) => readFileSync(join(guests, 'fixtures', `${name}.out`), 'utf8');
+const PAGE = 4096;
+
+/** Pages whose bytes differ between `a` and `b`. */
+function changedPages(a: Uint8Array, b: Uint8Array): number[] {
+  const out: number[] = [];
+  const wa = new Uint32Array(a.buffer, a.byteOffset, a.length / 4);
+  const wb = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
+  for (let p = 0; p < a.length / PAGE; p++) {
+    for (let w = p * 1024; w < (p + 1) * 1024; w++) {
+      if (wa[w] !== wb[w]) {
+        out.push(p);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The pages of `copy` that differ from `now` and are in neither `since` (bits synced
+ * after the copy) nor `live` (bits set and not synced yet): stores the dirty tracking
+ * lost.
+ */
+function lostPages(copy: Uint8Array, now: Uint8Array, since: Uint32Array, live: Uint32Array | null): { changed: number; lost: number[] } {
+  const changed = changedPages(copy, now);
+  return { changed: changed.length, lost: changed.filter((p) => !testBit(since, p) && (live === null || !testBit(live, p))) };
+}
+
+describe('live-migration invariant with the vCPU in a worker and migration on the main thread', () => {
+  // DESIGN.md "Two planes": whoever clears bits resets every vCPU's TLB, across
+  // threads; then migration waits for the vCPU's safe point (log_global_after_sync)
+  // before it reads the pages it will send. A page whose bytes changed after a copy
+  // must be dirty in some sync after that copy (or still dirty, not synced yet).
+  for (const engine of ['jit', 'interp'] as EngineKind[]) {
+    it(`${engine}: sync, safe point, copy while churn.elf runs; no page changed after a copy is missing from the bits since`, async () => {
+      let out = '';
+      const ramSize = 1 << 23;
+      const pages = ramSize / PAGE;
+      const w = startVcpuWorker(elf('churn'), {
+        engine,
+        ramSize,
+        framebuffer: false,
+        slice: 20_000,
+        onUart: (b) => (out += Buffer.from(b).toString('latin1')),
+      });
+      const dm = w.board.dirtyMemory;
+      const block = w.board.ramBlock;
+      const live = (): Uint32Array => {
+        const bits = w.dirty.bitmap();
+        for (let p = 0; p < pages; p++) if (dm.getDirty(block.offset + p * PAGE, 1, DIRTY_MEMORY_MIGRATION)) bits[p >>> 5]! |= 1 << (p & 31);
+        return bits;
+      };
+      let done = false;
+      void w.finished.then(() => (done = true));
+      await w.dirty.start();
+      const kept: { copy: Uint8Array; since: Uint32Array }[] = [];
+      let changing = 0;
+      let checked = 0;
+      const lost: number[] = [];
+      while (!done) {
+        const d = w.dirty.bitmap();
+        w.dirty.sync(d);
+        for (const k of kept) bitmapOr(k.since, k.since, d, pages);
+        await w.dirty.afterSync();
+        const copy = w.ram.slice();
+        const now = live();
+        for (const k of kept) {
+          const r = lostPages(k.copy, copy, k.since, now);
+          checked += r.changed;
+          lost.push(...r.lost);
+        }
+        const prev = kept[kept.length - 1];
+        if (prev !== undefined && changedPages(prev.copy, copy).length > 0) changing++;
+        kept.push({ copy, since: w.dirty.bitmap() });
+        if (kept.length > 4) kept.shift();
+        // Let the worker's messages in (a parked vCPU answers the safe point at once).
+        await new Promise((r) => setImmediate(r));
+      }
+      await w.stop();
+      const last = w.dirty.bitmap();
+      w.dirty.sync(last);
+      await w.dirty.afterSync();
+      for (const k of kept) {
+        bitmapOr(k.since, k.since, last, pages);
+        const r = lostPages(k.copy, w.ram, k.since, null);
+        checked += r.changed;
+        lost.push(...r.lost);
+      }
+      // Copies taken while the guest was rewriting RAM, each one checked against the later ones and the end.
+      expect(changing).toBeGreaterThanOrEqual(3);
+      expect(checked).toBeGreaterThan(0);
+      expect(lost, `pages changed after a copy but never dirty since (of ${checked} checked)`).toEqual([]);
+      await w.dirty.stop();
+      expect((await w.finished).exitStatus).toBe(0);
+      expect(out).toBe(fixture('churn'));
+      await w.terminate();
+    }, 60_000);
+  }
+});
