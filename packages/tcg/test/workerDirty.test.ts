@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { DIRTY_MEMORY_MIGRATION, bitmapOr, testBit } from '@memvisor/memory-core';
 import { startVcpuWorker } from '../src/index.js';
 import type { EngineKind } from '../src/index.js';
+import { asm, li } from './asm.js';
+import { elfOf } from './elfOf.js';
 
 const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
 const elf = (name: string) => new Uint8Array(readFileSync(join(guests, 'elf', `${name}.elf`)));
@@ -107,4 +109,35 @@ describe('live-migration invariant with the vCPU in a worker and migration on th
       await w.terminate();
     }, 60_000);
   }
+});
+
+describe('the worker follows the main thread\'s topology', () => {
+  it('after dirty.start(), guest stores to the framebuffer through the worker\'s data path set MIGRATION (the new FlatView reached it)', async () => {
+    const FB = 0x0800_0000;
+    // Store a rising counter to the framebuffer's first word, forever.
+    const words = [...li(8, FB), asm.addi(5, 5, 1), asm.sw(5, 8, 0), asm.jal(0, -8)];
+    const w = startVcpuWorker(elfOf(words), { ramSize: 1 << 20, slice: 10_000 });
+    const fb = w.board.framebufferBlock!;
+    const fbBits = w.dirty.bitmap(fb);
+    const dm = w.board.dirtyMemory;
+    const storing = async (): Promise<void> => {
+      const v = w.board.memory.ldlLe(FB);
+      while (w.board.memory.ldlLe(FB) === v) await new Promise((r) => setTimeout(r, 5));
+    };
+    await storing();
+    // Not logging: the framebuffer's mask is VGA only, so its MIGRATION bit stays clear once taken.
+    w.dirty.sync(fbBits, fb);
+    await w.dirty.afterSync();
+    await storing();
+    expect(dm.getDirty(fb.offset, PAGE, DIRTY_MEMORY_MIGRATION)).toBe(false);
+    await w.dirty.start();
+    await storing();
+    expect(dm.getDirty(fb.offset, PAGE, DIRTY_MEMORY_MIGRATION)).toBe(true);
+    await w.dirty.stop();
+    w.dirty.sync(fbBits, fb);
+    await w.dirty.afterSync();
+    await storing();
+    expect(dm.getDirty(fb.offset, PAGE, DIRTY_MEMORY_MIGRATION)).toBe(false);
+    await w.terminate();
+  });
 });
