@@ -6,7 +6,7 @@ import { main } from './check.js';
 import { discover, findCitations } from './discover.js';
 import { FrontMatterError, formatFrontMatter, parseFrontMatter } from './frontMatter.js';
 import { UpstreamListError, mentionsCommit, parseEntry, parseUpstreamTsv } from './model.js';
-import { MARKERS, ReadmeMarkerError, renderPackageList, updateReadme } from './readme.js';
+import { MARKERS, PACKAGE_MARKERS, ReadmeMarkerError, renderPackageList, updatePackageReadme, updateReadme } from './readme.js';
 import { REPO_ROOT, isTestPath, loadInput } from './repo.js';
 import { checkBackports, type BackportsInput } from './validate.js';
 
@@ -70,6 +70,8 @@ const README_SKELETON = [
   '',
 ].join('\n');
 
+const PACKAGE_README_SKELETON = ['# pkg', '', '## Upstream QEMU commits', '', PACKAGE_MARKERS.start, PACKAGE_MARKERS.end, ''].join('\n');
+
 /** A consistent layer of three commits: A implemented, B not applicable, C planned. */
 function fixture(): { entryFiles: Map<string, string>; repo: Map<string, string>; input: () => BackportsInput } {
   const entryFiles = new Map<string, string>([
@@ -89,6 +91,7 @@ function fixture(): { entryFiles: Map<string, string>; repo: Map<string, string>
   const repo = new Map<string, string>([
     ['packages/memory-core/src/dirty/bitmap.ts', 'export const x = 1;\n'],
     ['packages/memory-core/src/dirty/bitmap.test.ts', "// upstream AAAA1111bb\nit('works', () => {});\n"],
+    ...['accel', 'memory-core', 'migration'].map((pkg): [string, string] => [`packages/${pkg}/README.md`, PACKAGE_README_SKELETON]),
   ]);
   const input = (): BackportsInput => {
     const base: BackportsInput = {
@@ -99,8 +102,8 @@ function fixture(): { entryFiles: Map<string, string>; repo: Map<string, string>
       readRepoFile: (path) => repo.get(path),
       pathExists: (path) => repo.has(path) || [...repo.keys()].some((file) => file.startsWith(path.endsWith('/') ? path : `${path}/`)),
     };
-    const { expectedReadme } = checkBackports(base);
-    return { ...base, readme: expectedReadme };
+    const { expectedReadme, expectedPackageReadmes } = checkBackports(base);
+    return { ...base, readme: expectedReadme, readRepoFile: (path) => expectedPackageReadmes.get(path) ?? repo.get(path) };
   };
   return { entryFiles, repo, input };
 }
@@ -327,6 +330,28 @@ describe('checkBackports', () => {
     expect(messages({ ...input(), readme: '# no markers\n' })).toEqual([`docs/backports/README.md: docs/backports/README.md lacks the marker line ${MARKERS.countsStart}`]);
   });
 
+  it('fails when a package README lacks its upstream list, has no markers, or is missing', () => {
+    const { repo, input } = fixture();
+    const ok = input();
+    expect(messages(ok)).toEqual([]);
+    const stale = PACKAGE_README_SKELETON; // the list of memory-core is empty here: stale
+    expect(messages({ ...ok, readRepoFile: (path) => (path === 'packages/memory-core/README.md' ? stale : ok.readRepoFile(path)) })).toEqual([
+      'packages/memory-core/README.md: the list of upstream commits is out of date; run "npx tsx backports/check.ts --write" in tools/ and commit the result',
+    ]);
+    expect(messages({ ...ok, readRepoFile: (path) => (path === 'packages/accel/README.md' ? '# accel\n' : ok.readRepoFile(path)) })).toEqual([
+      `packages/accel/README.md: packages/accel/README.md lacks the marker line ${PACKAGE_MARKERS.start}`,
+    ]);
+    repo.delete('packages/migration/README.md');
+    expect(messages({ ...ok, readRepoFile: (path) => (path === 'packages/migration/README.md' ? undefined : ok.readRepoFile(path)) })).toEqual([
+      'packages/migration/README.md: the package has no README (it lists the upstream commits the package implements)',
+    ]);
+    // The generated list names what the package implements, between the markers, prose kept.
+    const memoryCore = ok.readRepoFile('packages/memory-core/README.md') ?? '';
+    expect(memoryCore).toContain('- [`aaaa1111bb`](../../docs/backports/aaaa1111bb.md)');
+    expect(memoryCore.startsWith('# pkg\n\n## Upstream QEMU commits\n')).toBe(true);
+    expect(updatePackageReadme(memoryCore, 'memory-core', ok.upstream, checkBackports(ok).entries)).toBe(memoryCore);
+  });
+
   it('with seed texts: a "seed" title must be in a seed, and bodies must not copy the message', () => {
     const { entryFiles, input } = fixture();
     const sentence = 'This upstream sentence is long enough that copying it word for word is plainly copying.';
@@ -467,6 +492,17 @@ describe('the command line', () => {
     expect(readFileSync(join(root, 'docs/backports/README.md'), 'utf8')).toContain('| planned | 1 |');
     expect(main([], root)).toBe(0);
     expect(main(['--strict'], root)).toBe(1);
+  });
+
+  it('--write regenerates a stale package README list and keeps its prose', () => {
+    expect(main(['--write'], root)).toBe(0);
+    const file = join(root, 'packages/memory-core/README.md');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('# pkg', '# memory-core, edited').replace(/- \[`aaaa1111bb`\].*\n/, ''));
+    expect(main([], root)).toBe(1);
+    expect(log.join('\n')).toContain('the list of upstream commits is out of date');
+    expect(main(['--write'], root)).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('# memory-core, edited');
+    expect(readFileSync(file, 'utf8')).toContain('[`aaaa1111bb`]');
   });
 
   it('--discover --worktree names the planned entry a test cites', () => {

@@ -13,7 +13,8 @@ const USAGE = `Usage: tsx backports/check.ts [options]
 Checks docs/backports/ against docs/backports/upstream.tsv (exit 1 on any problem).
 
   --strict                 planned entries are problems, not warnings
-  --write                  regenerate the README's table and counts, then check
+  --write                  regenerate the generated parts (the README's table and counts,
+                           each package README's upstream list), then check
   --seeds DIR              also check titles marked "seed" and that bodies do not
                            copy the upstream messages (DIR: the seed texts)
   --discover               list planned entries that tests already cite
@@ -89,10 +90,20 @@ export function main(args: readonly string[], root = REPO_ROOT): number {
   }
 
   let { problems } = result;
-  if (options.write && result.expectedReadme !== undefined && result.expectedReadme !== input.readme) {
-    writeFileSync(join(root, BACKPORTS_DIR, 'README.md'), result.expectedReadme);
-    console.log(`wrote ${BACKPORTS_DIR}/README.md`);
-    problems = checkBackports(loadInput(root, options.seeds), options.strict).problems;
+  if (options.write) {
+    let wrote = false;
+    if (result.expectedReadme !== undefined && result.expectedReadme !== input.readme) {
+      writeFileSync(join(root, BACKPORTS_DIR, 'README.md'), result.expectedReadme);
+      console.log(`wrote ${BACKPORTS_DIR}/README.md`);
+      wrote = true;
+    }
+    for (const [file, text] of result.expectedPackageReadmes) {
+      if (text === input.readRepoFile(file)) continue;
+      writeFileSync(join(root, file), text);
+      console.log(`wrote ${file}`);
+      wrote = true;
+    }
+    if (wrote) problems = checkBackports(loadInput(root, options.seeds), options.strict).problems;
   }
 
   const planned = result.warnings.filter((warning) => warning.message.startsWith('planned'));

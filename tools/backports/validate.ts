@@ -10,7 +10,7 @@ import {
   type Problem,
   type UpstreamRow,
 } from './model.js';
-import { ReadmeMarkerError, updateReadme } from './readme.js';
+import { ReadmeMarkerError, updatePackageReadme, updateReadme } from './readme.js';
 
 /** Everything the checker looks at, read from disk by the CLI or built in memory by tests. */
 export interface BackportsInput {
@@ -39,6 +39,8 @@ export interface CheckResult {
   entries: Map<string, BackportEntry>;
   /** The README as it should be, or `undefined` when it cannot be generated. */
   expectedReadme: string | undefined;
+  /** Each package README as it should be (repository-relative path → text), where it can be generated. */
+  expectedPackageReadmes: Map<string, string>;
 }
 
 const DONE = new Set(['implemented', 'adapted']);
@@ -186,15 +188,15 @@ export function checkBackports(input: BackportsInput, strict = false): CheckResu
     }
   }
   let expectedReadme: string | undefined;
+  // With an entry missing or unreadable the generated lists cannot be right
+  // anyway; that entry's own problem is the one to report.
+  const complete = entries.size === input.upstream.length;
   const readmeFile = 'docs/backports/README.md';
   if (input.readme === undefined) {
     problems.push({ commit: undefined, file: readmeFile, message: 'the README does not exist' });
   } else {
     try {
       expectedReadme = updateReadme(input.readme, input.upstream, entries);
-      // With an entry missing or unreadable the table cannot be right anyway;
-      // that entry's own problem is the one to report.
-      const complete = entries.size === input.upstream.length;
       if (complete && expectedReadme !== input.readme) {
         problems.push({
           commit: undefined,
@@ -207,5 +209,28 @@ export function checkBackports(input: BackportsInput, strict = false): CheckResu
       problems.push({ commit: undefined, file: readmeFile, message: error.message });
     }
   }
-  return { problems, warnings, entries, expectedReadme };
+  const expectedPackageReadmes = new Map<string, string>();
+  for (const pkg of input.workspacePackages) {
+    const file = `packages/${pkg}/README.md`;
+    const text = input.readRepoFile(file);
+    if (text === undefined) {
+      problems.push({ commit: undefined, file, message: 'the package has no README (it lists the upstream commits the package implements)' });
+      continue;
+    }
+    try {
+      const want = updatePackageReadme(text, pkg, input.upstream, entries);
+      expectedPackageReadmes.set(file, want);
+      if (complete && want !== text) {
+        problems.push({
+          commit: undefined,
+          file,
+          message: 'the list of upstream commits is out of date; run "npx tsx backports/check.ts --write" in tools/ and commit the result',
+        });
+      }
+    } catch (error) {
+      if (!(error instanceof ReadmeMarkerError)) throw error;
+      problems.push({ commit: undefined, file, message: error.message });
+    }
+  }
+  return { problems, warnings, entries, expectedReadme, expectedPackageReadmes };
 }
