@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { startVcpuWorker } from '../src/index.js';
+import { CodeInvalidateQueue, codeInvalidateQueueBytes, drainCodeInvalidations, startVcpuWorker } from '../src/index.js';
+import { CTL_BYTES, Ctl } from '../src/worker/protocol.js';
 import type { VcpuWorker } from '../src/index.js';
 import { asm, li } from './asm.js';
 import { elfOf } from './elfOf.js';
@@ -89,5 +90,25 @@ for (const ENGINE of ['jit', 'interp'] as const) describe(`${ENGINE}: main-threa
     expect(s).toMatchObject({ state: 'exit', exitStatus: 45 });
     expect(counter()).toBe(before);
     await w.terminate();
+  });
+});
+
+describe('the code-invalidation queue between threads', () => {
+  it('queued pages are taken once, in page order, and the exit request is lowered; a page queued again is taken again', () => {
+    const ctl = new Int32Array(new SharedArrayBuffer(CTL_BYTES));
+    const buf = new SharedArrayBuffer(codeInvalidateQueueBytes(1 << 20));
+    const q = new CodeInvalidateQueue(buf, ctl);
+    expect(q.invalidatePage(40)).toBe(false);
+    q.invalidatePage(3);
+    q.invalidatePage(40);
+    expect(Atomics.load(ctl, Ctl.KICK)).toBe(1);
+    const taken: number[] = [];
+    expect(drainCodeInvalidations(buf, ctl, (p) => taken.push(p))).toBe(2);
+    expect(taken).toEqual([3, 40]);
+    expect(Atomics.load(ctl, Ctl.KICK)).toBe(0);
+    expect(drainCodeInvalidations(buf, ctl, (p) => taken.push(p))).toBe(0);
+    q.invalidatePage(255);
+    drainCodeInvalidations(buf, ctl, (p) => taken.push(p));
+    expect(taken).toEqual([3, 40, 255]);
   });
 });
