@@ -16,7 +16,7 @@ export { ElfError, ElfFormatError, ElfSegmentError, ElfTruncatedError } from './
 export { Cpu, Access } from './cpu.js';
 export type { StopReason, InsnStartData, CodeWriteHook, CpuSharedBuffers } from './cpu.js';
 export { Interpreter, execute } from './interp.js';
-export { Translator, TB_MAX_INSNS, TB_CODE_BUDGET, TB_JMP_CACHE_SIZE, TB_AVG_GUEST_BYTES } from './translate.js';
+export { Translator, TB_MAX_INSNS, TB_MAX_RUNS, TB_CODE_BUDGET, TB_JMP_CACHE_SIZE, TB_AVG_GUEST_BYTES } from './translate.js';
 export type { TbTraceSink, CodePageProtector } from './translate.js';
 export { TranslationBlock, TbExit, formatTb } from './tb.js';
 export { TbHashTable, tbHashFunc } from './tbHash.js';

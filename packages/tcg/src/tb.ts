@@ -23,6 +23,12 @@ export class TranslationBlock implements InsnStartData {
   /** Cleared when the block is invalidated (its page was written, or a flush). */
   valid = true;
   fn: TbFunction = () => TbExit.REQUESTED;
+  /**
+   * Most instructions one call runs before it returns or checks the event counter
+   * (its first straight-line run); the run loop gives a budget shorter than this to a
+   * one-shot block instead.
+   */
+  maxRun: number;
 
   constructor(
     readonly pc: number,
@@ -45,6 +51,7 @@ export class TranslationBlock implements InsnStartData {
     readonly oneShot = false,
   ) {
     this.jmp = new Array<TranslationBlock | null>(slots).fill(null);
+    this.maxRun = n;
   }
 }
 

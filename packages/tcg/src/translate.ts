@@ -23,9 +23,14 @@ export const TB_CODE_BUDGET = 48 * 1024;
  * 126d89e8cd picked QEMU's CODE_GEN_AVG_BLOCK_SIZE from a survey the same way).
  */
 export const TB_AVG_GUEST_BYTES = 24;
-/** Placeholder for the block's length in generated loop checks, replaced once known. */
-const LOOP_N = '@N@';
-
+/**
+ * Most straight-line runs in one cached block (see `Translator.discover`). Measured on
+ * bench.elf: each run added lets more loops stay inside one function, but V8 compiles
+ * a function whose paths have not all run yet without type feedback for them, and
+ * deoptimizes and recompiles it when they first run; past three runs per block those
+ * recompilations of long-running functions cost more than the dispatches they save.
+ */
+export const TB_MAX_RUNS = 3;
 /** Entries of the per-CPU jump cache (virtual pc → block). */
 export const TB_JMP_CACHE_SIZE = 4096;
 
@@ -46,6 +51,38 @@ const PARAMS = [
   'ex', 'D', 'mulh', 'mulhsu', 'mulhu', 'div', 'divu', 'rem', 'remu',
 ];
 
+/** A block's decoded instructions, in insn_start order (see `Translator.discover`). */
+interface Region {
+  decs: Decoded[];
+  /** Guest pc of each instruction. */
+  pcs: number[];
+  /** Index of the instruction at a pc (its first copy). */
+  index: Map<number, number>;
+  /** Jump targets; the first is the block's pc. */
+  labels: number[];
+  /** For each instruction, the index of the last instruction of its straight-line run. */
+  runEnd: number[];
+  /** Pcs after the calls in the block (where their `ret` lands). */
+  returnSites: number[];
+  /** Likely target of the `jalr` at an index (its base register set by lui/auipc/addi). */
+  guess: Map<number, number>;
+}
+
+interface EmitContext {
+  r: Region;
+  wb: string;
+  oneShot: boolean;
+  caseOf: Map<number, number>;
+  tbPc: number;
+  priv: number;
+  mmuBase: number;
+}
+
+/** Instructions whose helper may end the block at the next instruction (restore(k + 1)). */
+function storeLike(op: number): boolean {
+  return (op >= Op.SB && op <= Op.SW) || op === Op.SC || (op >= Op.AMOSWAP && op <= Op.AMOMAXU);
+}
+
 function reg(i: number): string {
   return i === 0 ? '0' : `g${i}`;
 }
@@ -64,7 +101,11 @@ function endsBlock(op: number): boolean {
 
 /**
  * The translator and its block cache: turns guest code into {@link TranslationBlock}s
- * compiled with `new Function`, keeps them in a hash keyed by physical pc and flags
+ * compiled with `new Function` (a cached block is a region of its page: up to
+ * {@link TB_MAX_RUNS} straight-line runs reached by same-page branches, jumps, calls
+ * and returns, which jump to each other inside the function; guest registers and the
+ * instruction counter are JavaScript locals written back at exits and before
+ * helpers), keeps them in a hash keyed by physical pc and flags
  * plus a per-CPU jump cache, chains blocks whose successor is known, and invalidates a
  * page's blocks when the guest stores to it (the CODE-page protection of QEMU's
  * softmmu: through memory-core's CODE dirty client when {@link Translator.codeProtection}
@@ -230,7 +271,7 @@ export class Translator {
           tb.jmp[last] = next;
         }
       }
-      if (cpu.instret + next.n > cpu.budgetAt) {
+      if (cpu.instret + next.maxRun > cpu.budgetAt) {
         // The budget ends inside this block: run only what is left, uncached.
         cpu.curTb = null;
         if (!this.runOneShot(cpu.budgetAt - cpu.instret)) this.interp.step();
@@ -268,33 +309,150 @@ export class Translator {
   private translate(
     pc: number, pa: number, flags: number, maxInsns = TB_MAX_INSNS, oneShot = false, bpFrom = 0,
   ): TranslationBlock | null {
+    let limit = maxInsns;
+    for (;;) {
+      const region = this.discover(pc, pa, limit, !oneShot, bpFrom);
+      if (region === null) return null;
+      const out = this.generate(region, pc, flags, oneShot, bpFrom);
+      // Over the code budget (checked while generating, upstream b125f9dc7b): translate
+      // again, ending the block before the instruction that crossed it.
+      if (typeof out === 'number') {
+        limit = out;
+        continue;
+      }
+      return this.install(region, out, pc, pa, flags, oneShot);
+    }
+  }
+
+  /**
+   * Decodes the guest code of a block. A cached block is a region of its page: from
+   * `pc`, straight-line code is followed through not-taken branches, and the targets of
+   * branches, direct jumps and calls on the same page, the return sites of calls and
+   * the likely targets of `jalr` (a register set by lui/auipc/addi just before) are
+   * decoded too, breadth first, up to `limit` instructions. Jumps between them then
+   * stay inside the block's function, so loops and calls within a page cost no
+   * dispatch. A one-shot block is a plain trace of at most `limit` instructions.
+   */
+  private discover(pc: number, pa: number, limit: number, region: boolean, bpFrom: number): Region | null {
     const cpu = this.cpu;
+    const ram16 = cpu.ram16;
+    const pageBase = pc & ~0xfff;
+    const pageOff = pa - cpu.ramBase - (pc & 0xfff);
+    const onPage = (t: number): boolean => (t & ~0xfff) === pageBase;
+    const r: Region = { decs: [], pcs: [], index: new Map(), labels: [pc | 0], runEnd: [], returnSites: [], guess: new Map() };
+    const isLabel = new Set<number>([pc | 0]);
+    const excluded = new Set<number>();
+    const addLabel = (t: number): void => {
+      if (!isLabel.has(t)) {
+        isLabel.add(t);
+        r.labels.push(t);
+        work.push(t);
+      }
+    };
+    const work: number[] = [pc | 0];
+    const bps = cpu.breakpoints;
+    const known = new Map<number, number>();
+    let w = 0;
+    let runs = 0;
+    while (w < work.length && r.decs.length < limit) {
+      let cur = work[w++]!;
+      if (r.index.has(cur) || excluded.has(cur)) continue;
+      if (runs++ >= TB_MAX_RUNS) break;
+      const runStart = r.decs.length;
+      known.clear();
+      let dup = false;
+      let pageEnd = false;
+      for (;;) {
+        if (r.decs.length >= limit) break;
+        const po = cur & 0xfff;
+        pageEnd = !onPage(cur);
+        if (pageEnd) break;
+        const lo = ram16[(pageOff + po) >>> 1]!;
+        let insn = lo;
+        if ((lo & 3) === 3) {
+          pageEnd = po + 4 > 0x1000;
+          if (pageEnd) break;
+          insn = lo | (ram16[(pageOff + po + 2) >>> 1]! << 16);
+        }
+        const d = new Decoded();
+        decode(insn, d);
+        const k = r.decs.length;
+        r.decs.push(d);
+        r.pcs.push(cur);
+        if (!dup) r.index.set(cur, k);
+        const next = (cur + d.len) | 0;
+        if (bps.size !== 0 && k >= bpFrom && bps.has(cur)) break;
+        if (region) {
+          const op = d.op;
+          if (op >= Op.BEQ && op <= Op.BGEU) {
+            const t = (cur + d.imm) | 0;
+            if (onPage(t)) addLabel(t);
+          } else if (op === Op.JAL) {
+            const t = (cur + d.imm) | 0;
+            if (onPage(t)) addLabel(t);
+            if (d.rd !== 0 && onPage(next)) {
+              addLabel(next);
+              r.returnSites.push(next);
+            }
+          } else if (op === Op.JALR) {
+            const base = known.get(d.rs1);
+            if (base !== undefined && onPage((base + d.imm) & -2)) {
+              addLabel((base + d.imm) & -2);
+              r.guess.set(k, (base + d.imm) & -2);
+            }
+            if (d.rd !== 0 && onPage(next)) {
+              addLabel(next);
+              r.returnSites.push(next);
+            }
+          }
+          if (op === Op.LUI) known.set(d.rd, d.imm);
+          else if (op === Op.AUIPC) known.set(d.rd, (cur + d.imm) | 0);
+          else if (op === Op.ADDI && known.has(d.rs1)) known.set(d.rd, (known.get(d.rs1)! + d.imm) | 0);
+          else if (d.rd !== 0) known.delete(d.rd);
+        }
+        if (endsBlock(d.op)) break;
+        cur = next;
+        if (r.index.has(cur)) {
+          // The run falls into code already in the block. After a store the next
+          // instruction must follow it in insn_start order (a store that ends the block
+          // restores the pc of k + 1), so that one is decoded again here.
+          if (!storeLike(d.op)) {
+            addLabel(cur);
+            break;
+          }
+          dup = true;
+        } else dup = false;
+      }
+      let end = r.decs.length - 1;
+      // A run cut by the page end with a store last would give that store the wrong
+      // k + 1 if another run followed: leave the store to the next block.
+      while (pageEnd && end >= runStart && storeLike(r.decs[end]!.op)) {
+        if (r.index.get(r.pcs[end]!) === end) r.index.delete(r.pcs[end]!);
+        excluded.add(r.pcs[end]!);
+        r.decs.length = end;
+        r.pcs.length = end;
+        end--;
+      }
+      if (end < runStart) {
+        if (runStart === 0) return null;
+        continue;
+      }
+      for (let k = runStart; k <= end; k++) r.runEnd.push(end);
+    }
+    if (r.decs.length === 0) return null;
+    return r;
+  }
+
+  /**
+   * Generates the block's JavaScript, checking the code budget after each instruction;
+   * returns the instruction count to retry with when the budget ran out.
+   */
+  private generate(r: Region, pc: number, flags: number, oneShot: boolean, bpFrom: number): string | number {
+    const cpu = this.cpu;
+    const { decs, pcs } = r;
+    const n = decs.length;
     const priv = flags & 3;
     const mmuBase = (flags >>> 2) * TLB_SIZE;
-    const off0 = pa - cpu.ramBase;
-    const pageLeft = 0x1000 - (pc & 0xfff);
-    const ram16 = cpu.ram16;
-    const decs: Decoded[] = [];
-    const pcs: number[] = [];
-    let cur = pc | 0;
-    // Pass 1: decode up to the first instruction that ends the block.
-    for (let k = 0; k < maxInsns; k++) {
-      const rel = (cur - pc) | 0;
-      if (rel + 2 > pageLeft) break;
-      const lo = ram16[(off0 + rel) >>> 1]!;
-      let insn = lo;
-      if ((lo & 3) === 3) {
-        if (rel + 4 > pageLeft) break;
-        insn = lo | (ram16[(off0 + rel + 2) >>> 1]! << 16);
-      }
-      const d = new Decoded();
-      decode(insn, d);
-      decs.push(d);
-      pcs.push(cur);
-      cur = (cur + d.len) | 0;
-      if (endsBlock(d.op)) break;
-    }
-    if (decs.length === 0) return null;
     // Guest registers live in JavaScript locals inside the block; every exit, and every
     // helper that may raise or read the register file, writes back the ones the block
     // writes (a superset is harmless: the others still hold what was loaded).
@@ -308,49 +466,67 @@ export class Translator {
       if (d.rs1 !== 0) used.add(d.rs1);
       if (d.rs2 !== 0) used.add(d.rs2);
     }
-    const wb = [...written].map((r) => `x[${r}]=g${r};`).join('');
-    const decl = used.size > 0 ? `let ${[...used].map((r) => `g${r}=x[${r}]`).join(',')};` : '';
-    // Pass 2: generate, checking the code budget as we go (upstream b125f9dc7b).
+    // The instruction counter and the event limit are locals too (`ic`, `ev`): `wb`
+    // stores `ic` back, and `ev` is reloaded after every helper that may move it.
+    const wb = [...written].map((g) => `x[${g}]=g${g};`).join('') + 'cpu.instret=ic;';
+    const decl = `let j=0,ic=cpu.instret,ev=cpu.eventAt${[...used].map((g) => `,g${g}=x[${g}]`).join('')};`;
+    const caseOf = new Map<number, number>();
+    for (const t of r.labels) if (r.index.has(t)) caseOf.set(t, caseOf.size);
+    const ctx: EmitContext = { r, wb, oneShot, caseOf, tbPc: pc, priv, mmuBase };
     const body: string[] = [];
     let size = 0;
     this.slots = 0;
-    let ended = false;
-    let k = 0;
     const bps = cpu.breakpoints;
-    for (; k < decs.length; k++) {
+    for (let k = 0; k < n; k++) {
       const d = decs[k]!;
-      if (bps.size !== 0 && k >= bpFrom && bps.has(pcs[k]!)) {
+      const at = pcs[k]!;
+      if (r.index.get(at) === k && caseOf.has(at) && caseOf.size > 1) body.push(`case ${caseOf.get(at)!}:`);
+      let code: { src: string; ends: boolean };
+      if (bps.size !== 0 && k >= bpFrom && bps.has(at)) {
         // Checked after this instruction's insn_start (upstream b933066ae0): the stop
         // restores exactly this pc, and nothing of the instruction has run.
-        body.push(`${wb}cpu.pc=${pcs[k]!};cpu.instret+=${k};cpu.stopReason="breakpoint";cpu.eventAt=0;return ${TbExit.REQUESTED};`);
-        ended = true;
-        k++;
-        break;
+        code = { src: `${wb}cpu.pc=${at};cpu.instret+=${k};cpu.stopReason="breakpoint";cpu.eventAt=0;return ${TbExit.REQUESTED};`, ends: true };
+      } else {
+        code = this.emit(d, at, k, ctx);
       }
-      const code = this.emit(d, pcs[k]!, k, priv, mmuBase, pc, wb, oneShot);
       body.push(code.src);
+      if (!code.ends && r.runEnd[k] === k) body.push(this.goto((at + d.len) | 0, k, ctx));
       size += code.src.length;
-      if (code.ends) {
-        ended = true;
-        k++;
-        break;
-      }
-      if (size > TB_CODE_BUDGET) {
-        k++;
-        break;
-      }
+      if (size > TB_CODE_BUDGET && k + 1 < n) return k + 1;
     }
-    cur = (pcs[k - 1]! + decs[k - 1]!.len) | 0;
-    decs.length = k;
-    pcs.length = k;
-    if (!ended) {
-      const samePage = (cur & ~0xfff) === (pc & ~0xfff);
-      body.push(`${wb}cpu.pc=${cur | 0};cpu.instret+=${k};return ${samePage && !oneShot ? this.slots++ : TbExit.NOCHAIN};`);
-    }
-    pcs.push(cur);
-    const src = `"use strict";return function tb_${(pc >>> 0).toString(16)}(){${decl}L:for(;;){\n${body.join('\n').replaceAll(LOOP_N, String(k))}\n}};`;
-    const ramPage = off0 >>> 12;
-    const tb = new TranslationBlock(pc | 0, pa, flags, k, Int32Array.from(pcs), ramPage, src, this.slots, oneShot);
+    const name = `tb_${(pc >>> 0).toString(16)}`;
+    if (caseOf.size === 1) return `"use strict";return function ${name}(){${decl}L:for(;;){\n${body.join('\n')}\n}};`;
+    return `"use strict";return function ${name}(){${decl}L:for(;;){switch(j){\n${body.join('\n')}\n}}};`;
+  }
+
+  /**
+   * Control transfer from instruction `m` to `target`: inside the function when the
+   * target is in the block, the block is still valid (a store may have invalidated it)
+   * and the run that starts there fits before the next event (so a budget ends exactly);
+   * otherwise an exit, chainable when the target is on the block's page.
+   *
+   * instret: inside a block `cpu.instret + k` is the count before instruction `k` (the
+   * index helpers get), so a jump from `m` to `t` adds `m + 1 - t`.
+   */
+  private goto(target: number, m: number, c: EmitContext): string {
+    target |= 0;
+    const slot = (target & ~0xfff) === (c.tbPc & ~0xfff) && !c.oneShot ? this.slots++ : TbExit.NOCHAIN;
+    const t = c.oneShot || !c.caseOf.has(target) ? undefined : c.r.index.get(target);
+    if (t === undefined) return `${c.wb}cpu.pc=${target};cpu.instret+=${m + 1};return ${slot};`;
+    const run = c.r.runEnd[t]! - t + 1;
+    return `ic+=${m + 1 - t};if(ic+${t + run}<=ev&&T.valid){${c.caseOf.size > 1 ? `j=${c.caseOf.get(target)!};` : ''}continue L;}` +
+      `${c.wb}cpu.pc=${target};cpu.instret+=${t};return ${slot};`;
+  }
+
+  private install(r: Region, src: string, pc: number, pa: number, flags: number, oneShot: boolean): TranslationBlock {
+    const cpu = this.cpu;
+    const { decs, pcs } = r;
+    const k = decs.length;
+    const last = k - 1;
+    const insnPc = Int32Array.from([...pcs, (pcs[last]! + decs[last]!.len) | 0]);
+    const ramPage = (pa - cpu.ramBase) >>> 12;
+    const tb = new TranslationBlock(pc | 0, pa, flags, k, insnPc, ramPage, src, this.slots, oneShot);
+    tb.maxRun = r.runEnd[0]! + 1;
     const factory = new Function(...PARAMS, src) as (...args: unknown[]) => TbFunction;
     tb.fn = factory(
       tb, cpu, cpu.x, cpu.tlb.tagR, cpu.tlb.addR, cpu.tlb.tagW, cpu.tlb.addW,
@@ -380,9 +556,8 @@ export class Translator {
   }
 
   /** Generates the JavaScript of one instruction; `ends` is true when it ends the block. */
-  private emit(
-    d: Decoded, pc: number, k: number, priv: number, mmuBase: number, tbPc: number, wb: string, oneShot: boolean,
-  ): { src: string; ends: boolean } {
+  private emit(d: Decoded, pc: number, k: number, c: EmitContext): { src: string; ends: boolean } {
+    const { wb, priv, mmuBase } = c;
     const rd = d.rd;
     const a = reg(d.rs1);
     const b = reg(d.rs2);
@@ -390,31 +565,34 @@ export class Translator {
     const next = (pc + d.len) | 0;
     const set = (expr: string): string => (rd === 0 ? '' : `g${rd}=${expr};`);
     const n = k + 1;
-    // A jump back to the block's own start loops inside the function while the whole
-    // block (at most LOOP_N instructions, filled in once its length is known) fits before
-    // the next event, so a budget ends exactly, and while the block is still valid (a store may have invalidated it): tight guest
-    // loops then cost no dispatch at all.
-    // A one-shot block neither loops (it would run past its instruction count) nor chains.
-    const slot = (target: number): number =>
-      (target & ~0xfff) === (tbPc & ~0xfff) && !oneShot ? this.slots++ : TbExit.NOCHAIN;
-    const jump = (target: number): string =>
-      (target | 0) === (tbPc | 0) && !oneShot
-        ? `cpu.instret+=${n};if(cpu.instret+${LOOP_N}<=cpu.eventAt&&T.valid)continue L;${wb}cpu.pc=${target | 0};return ${slot(target)};`
-        : `${wb}cpu.pc=${target | 0};cpu.instret+=${n};return ${slot(target)};`;
-    const fall = (): string => `${wb}cpu.pc=${next};cpu.instret+=${n};return ${slot(next)};`;
-    // Conditional branches do not end the block: the not-taken path is translated on
-    // (a trace), so loops whose back-edge is a branch stay inside one function.
+    const jump = (target: number): string => this.goto(target, k, c);
+    const fall = (): string => `${wb}cpu.pc=${next};cpu.instret+=${n};return ${TbExit.NOCHAIN};`;
+    // Conditional branches do not end the run: the not-taken path is translated on.
     const br = (cond: string): { src: string; ends: boolean } => ({
       src: `if(${cond}){${jump((pc + imm) | 0)}}`,
       ends: false,
     });
+    // jalr: a return site or the likely target in the block is reached inside the function.
+    const jalr = (): string => {
+      let cases = '';
+      if (!c.oneShot) {
+        const seen = new Set<number>();
+        const g = c.r.guess.get(k);
+        for (const t of g !== undefined ? [g, ...c.r.returnSites] : c.r.returnSites) {
+          if (seen.size >= 16 || !c.caseOf.has(t) || seen.has(t)) continue;
+          seen.add(t);
+          cases += `case ${t}:${jump(t)}`;
+        }
+      }
+      return `{const t=(${a}+${imm})&-2;${set(String(next))}${cases ? `switch(t){${cases}}` : ''}${wb}cpu.pc=t;cpu.instret+=${n};return ${TbExit.NOCHAIN};}`;
+    };
     const va = `(${a}+${imm})|0`;
     const load = (check: string, fast: string, size: number, signed: boolean): string =>
       `{const va=${va},vpn=va>>>12,e=${mmuBase}+(vpn&${TLB_SIZE - 1});` +
-      `const v=(tagR[e]===vpn${check})?${fast}:(${wb.replace(/;/g, ',')}cpu.ldSlow(va,${size},${signed},${k}));${set('v')}}`;
+      `let v;if(tagR[e]===vpn${check})v=${fast};else{${wb}v=cpu.ldSlow(va,${size},${signed},${k});ev=cpu.eventAt;}${set('v')}}`;
     const store = (check: string, fast: string, size: number): string =>
       `{const va=${va},vpn=va>>>12,e=${mmuBase}+(vpn&${TLB_SIZE - 1});` +
-      `if(tagW[e]===vpn${check})${fast}=${b};else{${wb}cpu.stSlow(va,${size},${b},${k});}}`;
+      `if(tagW[e]===vpn${check})${fast}=${b};else{${wb}cpu.stSlow(va,${size},${b},${k});ev=cpu.eventAt;}}`;
     const helperEnd = (): { src: string; ends: boolean } => ({
       src: `${wb}ex(cpu,D[${k}],${pc},${k});cpu.instret+=${n};return ${TbExit.REQUESTED};`,
       ends: true,
@@ -423,8 +601,7 @@ export class Translator {
       case Op.LUI: return { src: set(String(imm)), ends: false };
       case Op.AUIPC: return { src: set(String((pc + imm) | 0)), ends: false };
       case Op.JAL: return { src: set(String(next)) + jump((pc + imm) | 0), ends: true };
-      case Op.JALR:
-        return { src: `{const t=(${a}+${imm})&-2;${set(String(next))}${wb}cpu.pc=t;cpu.instret+=${n};return ${TbExit.NOCHAIN};}`, ends: true };
+      case Op.JALR: return { src: jalr(), ends: true };
       case Op.BEQ: return br(`${a}===${b}`);
       case Op.BNE: return br(`${a}!==${b}`);
       case Op.BLT: return br(`${a}<${b}`);
@@ -477,7 +654,7 @@ export class Translator {
       case Op.LR: case Op.SC:
       case Op.AMOSWAP: case Op.AMOADD: case Op.AMOXOR: case Op.AMOAND: case Op.AMOOR:
       case Op.AMOMIN: case Op.AMOMAX: case Op.AMOMINU: case Op.AMOMAXU:
-        return { src: `${wb}ex(cpu,D[${k}],${pc},${k});${rd !== 0 ? `g${rd}=x[${rd}];` : ''}`, ends: false };
+        return { src: `${wb}ex(cpu,D[${k}],${pc},${k});ev=cpu.eventAt;${rd !== 0 ? `g${rd}=x[${rd}];` : ''}`, ends: false };
       default:
         // CSR, mret, sret, wfi, sfence.vma: through the interpreter's semantics, then
         // back to the loop so interrupts and privilege changes are seen at once.

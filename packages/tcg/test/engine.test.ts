@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Access, Decoded, Op, TB_CODE_BUDGET, TB_MAX_INSNS, TLB_SIZE, Tlb, createVirtMachine, decode,
+  Access, Decoded, Op, TB_CODE_BUDGET, TB_MAX_INSNS, TB_MAX_RUNS, TLB_SIZE, Tlb, createVirtMachine, decode,
 } from '../src/index.js';
 import type { EngineKind, TranslationBlock, VirtMachine } from '../src/index.js';
 import { asm, exitOk, li, machineWith } from './asm.js';
@@ -162,7 +162,11 @@ describe('translation blocks', () => {
 
   it('exits with a known same-page target are chained; CSR blocks exit with REQUESTED and have no slots', () => {
     // upstream 9e0dc48c9f: generic exit indices.
+    // TB_MAX_RUNS jumps over a nop each: the block at BASE holds that many runs, so the
+    // last jump leaves it for the loop's block, on the same page: a chainable exit.
+    const jumps = Array.from({ length: TB_MAX_RUNS }, () => [asm.jal(0, 8), asm.nop()]).flat();
     const words = [
+      ...jumps,
       ...li(5, 100),
       asm.addi(5, 5, -1), // loop:
       asm.b(1, 5, 0, -4), // bne x5, x0, loop
@@ -174,7 +178,8 @@ describe('translation blocks', () => {
     expect(m.run(10_000).reason).toBe('exit');
     expect(m.cpu.x[5]).toBe(0);
     const first = tbs.find((t) => t.pc === (BASE | 0))!;
-    const loop = tbs.find((t) => t.pc === ((BASE + 8) | 0))!;
+    const loop = tbs.find((t) => t.pc === ((BASE + jumps.length * 4) | 0))!;
+    expect(first.n).toBe(TB_MAX_RUNS);
     expect(first.jmp).toContain(loop);
     // The loop block runs its back-edge inside its own function and ends at the CSR write.
     expect(loop.jmp.length).toBe(1);

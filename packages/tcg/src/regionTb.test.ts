@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { asm, exitOk, li, machineWith } from '../test/asm.js';
+import { TB_MAX_RUNS } from './index.js';
+import type { EngineKind, TranslationBlock, VirtMachine } from './index.js';
+
+// A cached block is a region of its page: the targets of same-page branches, jumps and
+// calls are translated into the same function, so loops and calls inside a page run
+// without going back to the dispatcher. Every test compares against the interpreter.
+
+const BASE = 0x80000000;
+
+function run(words: number[], engine: EngineKind, budget = 100_000, at = 0): { m: VirtMachine; tbs: TranslationBlock[] } {
+  const m = machineWith([], engine, 1 << 20);
+  const dv = new DataView(m.bus.ram.buffer, m.bus.ram.byteOffset);
+  words.forEach((w, k) => dv.setUint32(at + k * 4, w >>> 0, true));
+  m.cpu.pc = (BASE + at) | 0;
+  const tbs: TranslationBlock[] = [];
+  m.translator.trace = (tb) => tbs.push(tb);
+  m.run(budget);
+  return { m, tbs };
+}
+
+function state(m: VirtMachine) {
+  return { pc: m.cpu.pc, instret: m.cpu.instret, x: Array.from(m.cpu.x), reason: m.cpu.stopReason };
+}
+
+function both(words: number[], budget = 100_000, at = 0) {
+  const a = run(words, 'interp', budget, at);
+  const b = run(words, 'jit', budget, at);
+  expect(state(b.m)).toEqual(state(a.m));
+  return b;
+}
+
+describe('region blocks', () => {
+  it('a loop whose back-edge lands in the middle of the block runs inside one function', () => {
+    const words = [
+      ...li(6, 0), // x6 = 0
+      asm.addi(7, 0, 50), // outer count
+      asm.addi(5, 0, 8), // outer: x5 = 8
+      asm.addi(6, 6, 3), // inner: x6 += 3
+      asm.addi(5, 5, -1),
+      asm.b(1, 5, 0, -8), // bne x5, x0, inner (mid-block)
+      asm.addi(7, 7, -1),
+      asm.b(1, 7, 0, -20), // bne x7, x0, outer (mid-block)
+      ...exitOk(),
+    ];
+    const { m, tbs } = both(words);
+    expect(m.cpu.x[6]).toBe(50 * 8 * 3);
+    expect(m.cpu.stopReason).toBe('exit');
+    // The whole nest is one block entered once: no dispatch per iteration.
+    expect(tbs[0]!.source).toContain('continue L');
+    expect(m.translator.dispatches).toBeLessThan(5);
+  });
+
+  it('calls and returns inside the page stay in the function (return sites are jump targets)', () => {
+    const words = [
+      asm.addi(7, 0, 100), // count
+      asm.jal(1, 16), // loop: call f (word 5)
+      asm.addi(7, 7, -1),
+      asm.b(1, 7, 0, -8), // bne x7, x0, loop
+      asm.jal(0, 12), // to the exit (word 7)
+      asm.addi(6, 6, 5), // f: x6 += 5
+      asm.i(0x67, 0, 0, 1, 0), // jalr x0, 0(ra)
+      ...exitOk(),
+    ];
+    const { m } = both(words);
+    expect(m.cpu.x[6]).toBe(500);
+    expect(m.translator.dispatches).toBeLessThan(10);
+  });
+
+  it(`at most TB_MAX_RUNS (${TB_MAX_RUNS}) runs per block; a jump to a run left out exits (chainable)`, () => {
+    const jumps = Array.from({ length: TB_MAX_RUNS + 2 }, () => [asm.jal(0, 8), asm.addi(9, 9, 1)]).flat();
+    const { tbs } = both([...jumps, ...exitOk()]);
+    expect(tbs[0]!.n).toBe(TB_MAX_RUNS);
+    const next = tbs.find((t) => t.pc === ((BASE + 8 * TB_MAX_RUNS) | 0))!;
+    expect(tbs[0]!.jmp).toContain(next);
+  });
+
+  it('a block ends at its page: code at the next page is another block', () => {
+    // 12 words from 0x80000fe0 run across the boundary at 0x80001000.
+    const words = [...Array.from({ length: 12 }, (_, k) => asm.addi(5, 5, k + 1)), ...exitOk()];
+    const { m, tbs } = both(words, 100_000, 0xfe0);
+    expect(m.cpu.x[5]).toBe(78);
+    const first = tbs.find((t) => t.pc === ((BASE + 0xfe0) | 0))!;
+    expect(first.n).toBe(8);
+    for (const pc of first.insnPc.subarray(0, first.n)) expect((pc >>> 12) & 0xfffff).toBe(0x80000);
+  });
+
+  it('a store last on the page is left to the next block', () => {
+    // Its k + 1 in insn_start order would not be the next instruction if another run
+    // of the block followed it.
+    const at = 0xfe4;
+    const words = [
+      asm.lui(8, 0x80000),
+      asm.b(0, 0, 0, 12), // beq x0, x0, +12 -> 0xff4
+      asm.addi(6, 0, 1),
+      asm.addi(6, 6, 1),
+      asm.addi(9, 0, 5), // 0xff4: target
+      asm.addi(9, 9, 1),
+      asm.sw(9, 8, 0x7f0), // 0xffc: store, last on the page
+      ...exitOk(), // 0x1000
+    ];
+    const { m, tbs } = both(words, 100_000, at);
+    expect(m.cpu.stopReason).toBe('exit');
+    expect(new DataView(m.bus.ram.buffer, m.bus.ram.byteOffset).getUint32(0x7f0, true)).toBe(6);
+    const first = tbs.find((t) => t.pc === ((BASE + at) | 0))!;
+    expect(Array.from(first.insnPc.subarray(0, first.n)).map((p) => (p >>> 0) - BASE)).not.toContain(0xffc);
+  });
+
+  it('a store that ends the run into code already in the block is followed by a copy of the next instruction', () => {
+    // The finisher store leaves the block at k + 1 (EXIT_TB): that index must hold the
+    // instruction after the store, so the pc comes back as on the interpreter.
+    const words = [
+      ...li(31, 0x100000),
+      ...li(30, 0x5555),
+      asm.jal(0, 8), // -> word 6
+      asm.sw(30, 31, 0), // word 5: finisher exit
+      asm.addi(10, 0, 7), // word 6
+      asm.b(0, 0, 0, -8), // beq x0, x0, -> word 5
+      ...exitOk(),
+    ];
+    const { m, tbs } = both(words);
+    expect(m.cpu.stopReason).toBe('exit');
+    expect(m.cpu.pc >>> 0).toBe(BASE + 24);
+    const pcs = Array.from(tbs[0]!.insnPc.subarray(0, tbs[0]!.n)).map((p) => (p >>> 0) - BASE);
+    expect(pcs.filter((p) => p === 24).length).toBe(2);
+  });
+
+  it('budgets end exactly inside region loops, slice after slice', () => {
+    const words = [
+      asm.addi(7, 0, 40),
+      asm.addi(5, 0, 6),
+      asm.addi(6, 6, 1),
+      asm.addi(5, 5, -1),
+      asm.b(1, 5, 0, -8),
+      asm.addi(7, 7, -1),
+      asm.b(1, 7, 0, -20),
+      ...exitOk(),
+    ];
+    const ms = (['interp', 'jit'] as const).map((e) => run(words, e, 0).m);
+    for (let i = 0; i < 40; i++) {
+      const rs = ms.map((m) => m.run(1 + (i % 7)));
+      expect(state(ms[1]!)).toEqual(state(ms[0]!));
+      if (rs[0]!.reason === 'exit') break;
+    }
+  });
+});
