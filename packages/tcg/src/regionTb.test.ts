@@ -47,8 +47,10 @@ describe('region blocks', () => {
     const { m, tbs } = both(words);
     expect(m.cpu.x[6]).toBe(50 * 8 * 3);
     expect(m.cpu.stopReason).toBe('exit');
-    // The whole nest is one block entered once: no dispatch per iteration.
+    // The whole nest is one block entered once: no dispatch per iteration. The inner
+    // loop (nothing else jumps into its body) is a JavaScript loop of its own.
     expect(tbs[0]!.source).toContain('continue L');
+    expect(tbs[0]!.source).toMatch(/W\d+:for\(;;\)\{/);
     expect(m.translator.dispatches).toBeLessThan(5);
   });
 

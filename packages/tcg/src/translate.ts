@@ -76,6 +76,35 @@ interface EmitContext {
   tbPc: number;
   priv: number;
   mmuBase: number;
+  /** The inner loop being generated: its first and last instruction. */
+  loop: { t: number; end: number } | null;
+}
+
+/**
+ * Loops that may be JavaScript loops of their own: a branch or jump back to an earlier
+ * instruction of its own run, with no other jump target in between (nothing enters the
+ * body but its head). Their back-edges then skip the block's switch. Returns head index
+ * → index of the last back-edge.
+ */
+function innerLoops(r: Region, caseOf: Map<number, number>, bps: Set<number>, bpFrom: number): Map<number, number> {
+  const { decs, pcs } = r;
+  const heads = new Map<number, number>();
+  for (let m = 0; m < decs.length; m++) {
+    const d = decs[m]!;
+    if (!((d.op >= Op.BEQ && d.op <= Op.BGEU) || d.op === Op.JAL)) continue;
+    if (bps.size !== 0 && m >= bpFrom && bps.has(pcs[m]!)) continue;
+    const target = (pcs[m]! + d.imm) | 0;
+    const t = r.index.get(target);
+    if (t === undefined || t > m || !caseOf.has(target) || r.runEnd[t] !== r.runEnd[m]) continue;
+    heads.set(t, Math.max(heads.get(t) ?? -1, m));
+  }
+  const loops = new Map<number, number>();
+  for (const [t, end] of heads) {
+    let inner = false;
+    for (let k = t + 1; k <= end && !inner; k++) inner = r.index.get(pcs[k]!) === k && caseOf.has(pcs[k]!);
+    if (!inner) loops.set(t, end);
+  }
+  return loops;
 }
 
 /** Instructions whose helper may end the block at the next instruction (restore(k + 1)). */
@@ -472,15 +501,21 @@ export class Translator {
     const decl = `let j=0,ic=cpu.instret,ev=cpu.eventAt${[...used].map((g) => `,g${g}=x[${g}]`).join('')};`;
     const caseOf = new Map<number, number>();
     for (const t of r.labels) if (r.index.has(t)) caseOf.set(t, caseOf.size);
-    const ctx: EmitContext = { r, wb, oneShot, caseOf, tbPc: pc, priv, mmuBase };
+    const ctx: EmitContext = { r, wb, oneShot, caseOf, tbPc: pc, priv, mmuBase, loop: null };
+    const bps = cpu.breakpoints;
+    const loops = oneShot ? new Map<number, number>() : innerLoops(r, caseOf, bps, bpFrom);
     const body: string[] = [];
     let size = 0;
     this.slots = 0;
-    const bps = cpu.breakpoints;
     for (let k = 0; k < n; k++) {
       const d = decs[k]!;
       const at = pcs[k]!;
       if (r.index.get(at) === k && caseOf.has(at) && caseOf.size > 1) body.push(`case ${caseOf.get(at)!}:`);
+      const loopEnd = loops.get(k);
+      if (loopEnd !== undefined) {
+        body.push(`W${k}:for(;;){`);
+        ctx.loop = { t: k, end: loopEnd };
+      }
       let code: { src: string; ends: boolean };
       if (bps.size !== 0 && k >= bpFrom && bps.has(at)) {
         // Checked after this instruction's insn_start (upstream b933066ae0): the stop
@@ -491,6 +526,10 @@ export class Translator {
       }
       body.push(code.src);
       if (!code.ends && r.runEnd[k] === k) body.push(this.goto((at + d.len) | 0, k, ctx));
+      if (ctx.loop !== null && ctx.loop.end === k) {
+        body.push('break;}');
+        ctx.loop = null;
+      }
       size += code.src.length;
       if (size > TB_CODE_BUDGET && k + 1 < n) return k + 1;
     }
@@ -514,7 +553,9 @@ export class Translator {
     const t = c.oneShot || !c.caseOf.has(target) ? undefined : c.r.index.get(target);
     if (t === undefined) return `${c.wb}cpu.pc=${target};cpu.instret+=${m + 1};return ${slot};`;
     const run = c.r.runEnd[t]! - t + 1;
-    return `ic+=${m + 1 - t};if(ic+${t + run}<=ev&&T.valid){${c.caseOf.size > 1 ? `j=${c.caseOf.get(target)!};` : ''}continue L;}` +
+    const inLoop = c.loop !== null && c.loop.t === t && m >= t && m <= c.loop.end;
+    const go = inLoop ? `continue W${t};` : `${c.caseOf.size > 1 ? `j=${c.caseOf.get(target)!};` : ''}continue L;`;
+    return `ic+=${m + 1 - t};if(ic+${t + run}<=ev&&T.valid){${go}}` +
       `${c.wb}cpu.pc=${target};cpu.instret+=${t};return ${slot};`;
   }
 
