@@ -3,13 +3,13 @@
  * hart and its devices over the main thread's RAM blocks and dirty bitmaps.
  */
 import { DataPlane, DirtyMemory } from '@memvisor/memory-core';
-import type { AddressSpaceAccess, DeviceEndianness, MemoryRegionOps, RamBacking, RegionInfo } from '@memvisor/memory-core';
-import type { MmioDevice } from '../bus.js';
+import type { AddressSpaceAccess, RamBacking, RegionInfo } from '@memvisor/memory-core';
 import type { CodePageBlock } from './codePages.js';
 import { RamBlockLayoutError } from './errors.js';
 import { MemoryCoreBus } from './memoryCoreBus.js';
+import { mapVirtDevices } from './virtDevices.js';
 import type { VirtBoardDevices, VirtBoardHandle, VirtBoardRegions, VirtBoardTopology, VirtMachineBoard } from './virtBoard.js';
-import { ACLINT_MTIMER_CLINT_OFFSET, VIRT_BOARD_MEMMAP } from './virtMemmap.js';
+import { VIRT_BOARD_MEMMAP } from './virtMemmap.js';
 
 /**
  * The board as a vCPU thread sees it: no control plane (the MemorySystem, the
@@ -64,13 +64,7 @@ export class AttachedVirtBoard implements VirtMachineBoard {
     this.memory = this.plane.createAddressSpace('memory');
     this.cpuMemory = this.plane.createAddressSpace('cpu-memory-0');
     this.applyTopology(handle.topology);
-    const r = handle.regions;
-    if (devices.serial) this.mapDevice(r.serial, devices.serial, 0, 'native');
-    if (devices.test) this.mapDevice(r.test, devices.test, 0, 'native');
-    if (devices.clint) {
-      this.mapDevice(r.aclintSwi, devices.clint, 0, 'little');
-      this.mapDevice(r.aclintMtimer, devices.clint, ACLINT_MTIMER_CLINT_OFFSET, 'little');
-    }
+    mapVirtDevices(this.plane, handle.regions, devices);
     this.bus = new MemoryCoreBus(this.cpuMemory, { host: main.bytes, usedLength: handle.ramBlock.usedLength }, VIRT_BOARD_MEMMAP.dram.base);
   }
 
@@ -96,26 +90,5 @@ export class AttachedVirtBoard implements VirtMachineBoard {
   /** QEMU's ROM loader: writes `bytes` at `addr` through `memory` (RAM and ROM, marked dirty). */
   writeRom(addr: number, bytes: Uint8Array): void {
     this.memory.writeRom(addr, bytes);
-  }
-
-  /** Registers `device` as the ops of region `id`, as {@link VirtBoard} does, without the big lock. */
-  private mapDevice(id: string, device: MmioDevice, base: number, endianness: DeviceEndianness): void {
-    const own = (device as { regionOps?: (base: number) => MemoryRegionOps }).regionOps;
-    if (typeof own === 'function') {
-      // The device's own QEMU access rules, as VirtBoard maps them.
-      this.plane.registerOps(id, own.call(device, base), { globalLocking: false });
-      return;
-    }
-    const sizes = { minAccessSize: 1, maxAccessSize: 4, unaligned: true };
-    const ops: MemoryRegionOps = {
-      endianness,
-      valid: sizes,
-      impl: sizes,
-      read: (offset, size) => device.read(base + offset, size) >>> 0,
-      write: (offset, value, size) => {
-        device.write(base + offset, size, value);
-      },
-    };
-    this.plane.registerOps(id, ops, { globalLocking: false });
   }
 }

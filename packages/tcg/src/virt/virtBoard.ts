@@ -15,20 +15,18 @@ import type {
   AddressSpaceAccess,
   BigLock,
   DataPlane,
-  DeviceEndianness,
   DirtyMemory,
   DirtyMemoryHandle,
   FlatView,
-  MemoryRegionOps,
   PrintTreeOptions,
   RamBlock,
   RegionInfo,
 } from '@memvisor/memory-core';
 import type { MmioDevice } from '../bus.js';
-import { hasRegionOps } from '../devices/regionOps.js';
 import type { CodePageBlock } from './codePages.js';
 import { MemoryCoreBus } from './memoryCoreBus.js';
-import { ACLINT_MTIMER_CLINT_OFFSET, VIRT_BOARD_MEMMAP } from './virtMemmap.js';
+import { mapVirtDevices } from './virtDevices.js';
+import { VIRT_BOARD_MEMMAP } from './virtMemmap.js';
 
 /**
  * What a `VirtMachine` needs of its board: a {@link VirtBoard} on one thread, an
@@ -262,13 +260,7 @@ export class VirtBoard {
     this.memory = this.data.addressSpace('memory');
     this.cpuMemory = this.data.addressSpace('cpu-memory-0');
 
-    const devices = opts.devices ?? {};
-    if (devices.serial) this.mapDevice(serial, devices.serial, 0, 'native');
-    if (devices.test) this.mapDevice(test, devices.test, 0, 'native');
-    if (devices.clint) {
-      this.mapDevice(swi, devices.clint, 0, 'little');
-      this.mapDevice(mtimer, devices.clint, ACLINT_MTIMER_CLINT_OFFSET, 'little');
-    }
+    mapVirtDevices(this.data.plane, { serial, test, aclintSwi: swi, aclintMtimer: mtimer }, opts.devices ?? {});
 
     this.bus = new MemoryCoreBus(this.cpuMemory, this.ramBlock, M.dram.base);
   }
@@ -365,31 +357,5 @@ export class VirtBoard {
   dispose(): void {
     this.data.dispose();
     this.dirtyLog.dispose();
-  }
-
-  /**
-   * Registers `device` as the ops of region `id`, offsets shifted by `base`
-   * (the region's offset inside the device's register file). A device with
-   * QEMU ops (`RegionOpsDevice`, devices/regionOps.ts) gets them; for any other, accesses of
-   * 1, 2 and 4 bytes, aligned or not, reach the device as they are, as they
-   * did on SimpleBus. The closures are made once here, not per access.
-   */
-  private mapDevice(id: string, device: MmioDevice, base: number, endianness: DeviceEndianness): void {
-    if (hasRegionOps(device)) {
-      // The device's own QEMU access rules (valid/impl sizes, alignment, byte order).
-      this.data.plane.registerOps(id, device.regionOps(base), { globalLocking: false });
-      return;
-    }
-    const sizes = { minAccessSize: 1, maxAccessSize: 4, unaligned: true };
-    const ops: MemoryRegionOps = {
-      endianness,
-      valid: sizes,
-      impl: sizes,
-      read: (offset, size) => device.read(base + offset, size) >>> 0,
-      write: (offset, value, size) => {
-        device.write(base + offset, size, value);
-      },
-    };
-    this.data.plane.registerOps(id, ops, { globalLocking: false });
   }
 }
