@@ -168,4 +168,5 @@ export {
 } from './access/errors.js';
 // end the data path
 export { muldiv64, muldiv64Number, MulDivRangeError } from './util/hostUtils.js';
-export { sleb128, uleb128, wasmSection } from './util/wasmEncoding.js';
+export { compileSharedMemoryKernel, hostWebAssembly, sleb128, uleb128, wasmSection } from './util/wasmKernel.js';
+export type { WebAssemblyApi } from './util/wasmKernel.js';

@@ -1,4 +1,4 @@
-import { sleb128 as sleb, uleb128 as uleb, wasmSection as section } from '../util/wasmEncoding.js';
+import { compileSharedMemoryKernel, hostWebAssembly as wasm, sleb128 as sleb, uleb128 as uleb, wasmSection as section } from '../util/wasmKernel.js';
 
 /**
  * The migration sync of one bitmap block as a tiny WebAssembly function over
@@ -236,28 +236,10 @@ const moduleBytes = new Uint8Array([
   ...section(10, [0x03, ...uleb(body.length), ...body, ...uleb(anyBody.length), ...anyBody, ...uleb(takeBody.length), ...takeBody]),
 ]);
 
-/** The part of the WebAssembly JS API used here (the package compiles without the DOM lib). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (desc: { initial: number; maximum: number; shared: boolean }) => { readonly buffer: ArrayBufferLike };
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 let compiled: object | null | undefined;
 
 function compiledModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      if (wasm === undefined) throw new Error('no WebAssembly');
-      // Shared memories need threads support (and, in browsers, cross-origin isolation).
-      new wasm.Memory({ initial: 1, maximum: 1, shared: true });
-      compiled = new wasm.Module(moduleBytes);
-    } catch {
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileSharedMemoryKernel(moduleBytes);
   return compiled;
 }
 

@@ -14,7 +14,7 @@
  * `end` of 2^32 (passed as 0) still works.
  */
 
-import { sleb128 as sleb, uleb128 as uleb, wasmSection as section } from '@memvisor/memory-core';
+import { compileSharedMemoryKernel, hostWebAssembly as wasm, sleb128 as sleb, uleb128 as uleb, wasmSection as section } from '@memvisor/memory-core';
 
 const BLOCK = 0x02, LOOP = 0x03, IF = 0x04, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, VOID = 0x40;
 const GET = 0x20, SET = 0x21, I32_CONST = 0x41, I32_LT_U = 0x49, I32_ADD = 0x6a, I32_SUB = 0x6b;
@@ -58,31 +58,15 @@ const moduleBytes = new Uint8Array([
   ...section(10, [0x01, ...uleb(nzBody.length), ...nzBody]),
 ]);
 
-/** The part of the WebAssembly JS API used here (the package compiles without the DOM lib). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-
 /** A shared `WebAssembly.Memory`, structurally (no DOM lib). */
 export interface SharedWasmMemory {
   readonly buffer: ArrayBufferLike;
 }
 
-const wasm = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-
 let compiled: object | null | undefined;
 
 function compiledModule(): object | null {
-  if (compiled === undefined) {
-    try {
-      if (wasm === undefined) throw new Error('no WebAssembly');
-      compiled = new wasm.Module(moduleBytes);
-    } catch {
-      // No SIMD or no threads in this engine: the JS path is used.
-      compiled = null;
-    }
-  }
+  if (compiled === undefined) compiled = compileSharedMemoryKernel(moduleBytes);
   return compiled;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { sleb128, uleb128, wasmSection } from './wasmEncoding.js';
+import { sleb128, uleb128, wasmSection } from './wasmKernel.js';
 
 /** Decodes LEB128 the way the WebAssembly spec reads it. */
 function decode(bytes: number[], signed: boolean): number {
