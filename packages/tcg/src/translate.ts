@@ -15,7 +15,7 @@ export const TB_MAX_INSNS = 256;
  * instruction while generating, instead of reserving room for a worst case up front
  * (upstream b125f9dc7b).
  */
-export const TB_CODE_BUDGET = 48 * 1024;
+export const TB_CODE_BUDGET = 32 * 1024;
 /**
  * Average guest code bytes per block, measured over the guest suite in tools/guests
  * (24.3 bytes, 15 programs): the hash table is sized from it and the size of the
@@ -70,7 +70,8 @@ interface Region {
 
 interface EmitContext {
   r: Region;
-  wb: string;
+  /** Stores of the registers the block writes, back into the register file. */
+  regs: string;
   oneShot: boolean;
   caseOf: Map<number, number>;
   tbPc: number;
@@ -110,6 +111,11 @@ function innerLoops(r: Region, caseOf: Map<number, number>, bps: Set<number>, bp
 /** Instructions whose helper may end the block at the next instruction (restore(k + 1)). */
 function storeLike(op: number): boolean {
   return (op >= Op.SB && op <= Op.SW) || op === Op.SC || (op >= Op.AMOSWAP && op <= Op.AMOMAXU);
+}
+
+/** Leaves the block's loop for the epilogue: next pc (an expression), count, exit index. */
+function exit(pc: string, n: number, slot: number): string {
+  return `xp=${pc};xn=${n};xs=${slot};break L;`;
 }
 
 function reg(i: number): string {
@@ -495,13 +501,16 @@ export class Translator {
       if (d.rs1 !== 0) used.add(d.rs1);
       if (d.rs2 !== 0) used.add(d.rs2);
     }
-    // The instruction counter and the event limit are locals too (`ic`, `ev`): `wb`
-    // stores `ic` back, and `ev` is reloaded after every helper that may move it.
-    const wb = [...written].map((g) => `x[${g}]=g${g};`).join('') + 'cpu.instret=ic;';
-    const decl = `let j=0,ic=cpu.instret,ev=cpu.eventAt${[...used].map((g) => `,g${g}=x[${g}]`).join('')};`;
+    // The instruction counter and the event limit are locals too (`ic`, `ev`): `ic` is
+    // stored before every helper and `ev` reloaded after every helper that may move it.
+    // Exits leave the loop with the next pc, count and exit index in `xp`, `xn`, `xs`
+    // to one epilogue that writes the registers back; a helper that throws (a guest
+    // fault, EXIT_TB, a host error) passes through the catch that does the same.
+    const regs = [...written].map((g) => `x[${g}]=g${g};`).join('');
+    const decl = `let j=0,ic=cpu.instret,ev=cpu.eventAt,xp=0,xn=0,xs=0${[...used].map((g) => `,g${g}=x[${g}]`).join('')};`;
     const caseOf = new Map<number, number>();
     for (const t of r.labels) if (r.index.has(t)) caseOf.set(t, caseOf.size);
-    const ctx: EmitContext = { r, wb, oneShot, caseOf, tbPc: pc, priv, mmuBase, loop: null };
+    const ctx: EmitContext = { r, regs, oneShot, caseOf, tbPc: pc, priv, mmuBase, loop: null };
     const bps = cpu.breakpoints;
     const loops = oneShot ? new Map<number, number>() : innerLoops(r, caseOf, bps, bpFrom);
     const body: string[] = [];
@@ -520,7 +529,7 @@ export class Translator {
       if (bps.size !== 0 && k >= bpFrom && bps.has(at)) {
         // Checked after this instruction's insn_start (upstream b933066ae0): the stop
         // restores exactly this pc, and nothing of the instruction has run.
-        code = { src: `${wb}cpu.pc=${at};cpu.instret+=${k};cpu.stopReason="breakpoint";cpu.eventAt=0;return ${TbExit.REQUESTED};`, ends: true };
+        code = { src: `cpu.stopReason="breakpoint";cpu.eventAt=0;${exit(String(at), k, TbExit.REQUESTED)}`, ends: true };
       } else {
         code = this.emit(d, at, k, ctx);
       }
@@ -534,8 +543,9 @@ export class Translator {
       if (size > TB_CODE_BUDGET && k + 1 < n) return k + 1;
     }
     const name = `tb_${(pc >>> 0).toString(16)}`;
-    if (caseOf.size === 1) return `"use strict";return function ${name}(){${decl}L:for(;;){\n${body.join('\n')}\n}};`;
-    return `"use strict";return function ${name}(){${decl}L:for(;;){switch(j){\n${body.join('\n')}\n}}};`;
+    const loop = caseOf.size === 1 ? `L:for(;;){\n${body.join('\n')}\n}` : `L:for(;;){switch(j){\n${body.join('\n')}\n}}`;
+    return `"use strict";return function ${name}(){${decl}try{${loop}}catch(e){${regs}throw e;}` +
+      `${regs}cpu.instret=ic+xn;cpu.pc=xp;return xs;};`;
   }
 
   /**
@@ -551,12 +561,12 @@ export class Translator {
     target |= 0;
     const slot = (target & ~0xfff) === (c.tbPc & ~0xfff) && !c.oneShot ? this.slots++ : TbExit.NOCHAIN;
     const t = c.oneShot || !c.caseOf.has(target) ? undefined : c.r.index.get(target);
-    if (t === undefined) return `${c.wb}cpu.pc=${target};cpu.instret+=${m + 1};return ${slot};`;
+    if (t === undefined) return exit(String(target), m + 1, slot);
     const run = c.r.runEnd[t]! - t + 1;
     const inLoop = c.loop !== null && c.loop.t === t && m >= t && m <= c.loop.end;
     const go = inLoop ? `continue W${t};` : `${c.caseOf.size > 1 ? `j=${c.caseOf.get(target)!};` : ''}continue L;`;
     return `ic+=${m + 1 - t};if(ic+${t + run}<=ev&&T.valid){${go}}` +
-      `${c.wb}cpu.pc=${target};cpu.instret+=${t};return ${slot};`;
+      exit(String(target), t, slot);
   }
 
   private install(r: Region, src: string, pc: number, pa: number, flags: number, oneShot: boolean): TranslationBlock {
@@ -598,7 +608,7 @@ export class Translator {
 
   /** Generates the JavaScript of one instruction; `ends` is true when it ends the block. */
   private emit(d: Decoded, pc: number, k: number, c: EmitContext): { src: string; ends: boolean } {
-    const { wb, priv, mmuBase } = c;
+    const { regs, priv, mmuBase } = c;
     const rd = d.rd;
     const a = reg(d.rs1);
     const b = reg(d.rs2);
@@ -607,7 +617,7 @@ export class Translator {
     const set = (expr: string): string => (rd === 0 ? '' : `g${rd}=${expr};`);
     const n = k + 1;
     const jump = (target: number): string => this.goto(target, k, c);
-    const fall = (): string => `${wb}cpu.pc=${next};cpu.instret+=${n};return ${TbExit.NOCHAIN};`;
+    const fall = (): string => exit(String(next), n, TbExit.NOCHAIN);
     // Conditional branches do not end the run: the not-taken path is translated on.
     const br = (cond: string): { src: string; ends: boolean } => ({
       src: `if(${cond}){${jump((pc + imm) | 0)}}`,
@@ -625,17 +635,17 @@ export class Translator {
           cases += `case ${t}:${jump(t)}`;
         }
       }
-      return `{const t=(${a}+${imm})&-2;${set(String(next))}${cases ? `switch(t){${cases}}` : ''}${wb}cpu.pc=t;cpu.instret+=${n};return ${TbExit.NOCHAIN};}`;
+      return `{const t=(${a}+${imm})&-2;${set(String(next))}${cases ? `switch(t){${cases}}` : ''}${exit('t', n, TbExit.NOCHAIN)}}`;
     };
     const va = `(${a}+${imm})|0`;
     const load = (check: string, fast: string, size: number, signed: boolean): string =>
       `{const va=${va},vpn=va>>>12,e=${mmuBase}+(vpn&${TLB_SIZE - 1});` +
-      `let v;if(tagR[e]===vpn${check})v=${fast};else{${wb}v=cpu.ldSlow(va,${size},${signed},${k});ev=cpu.eventAt;}${set('v')}}`;
+      `let v;if(tagR[e]===vpn${check})v=${fast};else{cpu.instret=ic;v=cpu.ldSlow(va,${size},${signed},${k});ev=cpu.eventAt;}${set('v')}}`;
     const store = (check: string, fast: string, size: number): string =>
       `{const va=${va},vpn=va>>>12,e=${mmuBase}+(vpn&${TLB_SIZE - 1});` +
-      `if(tagW[e]===vpn${check})${fast}=${b};else{${wb}cpu.stSlow(va,${size},${b},${k});ev=cpu.eventAt;}}`;
+      `if(tagW[e]===vpn${check})${fast}=${b};else{cpu.instret=ic;cpu.stSlow(va,${size},${b},${k});ev=cpu.eventAt;}}`;
     const helperEnd = (): { src: string; ends: boolean } => ({
-      src: `${wb}ex(cpu,D[${k}],${pc},${k});cpu.instret+=${n};return ${TbExit.REQUESTED};`,
+      src: `${regs}cpu.instret=ic;ex(cpu,D[${k}],${pc},${k});cpu.instret+=${n};return ${TbExit.REQUESTED};`,
       ends: true,
     });
     switch (d.op) {
@@ -687,15 +697,15 @@ export class Translator {
       case Op.FENCE: return { src: '', ends: false };
       case Op.FENCE_I: return { src: fall(), ends: true };
       case Op.ECALL:
-        return { src: `${wb}cpu.raise(${Cause.ECALL_U + priv},0,${k});`, ends: true };
+        return { src: `cpu.instret=ic;cpu.raise(${Cause.ECALL_U + priv},0,${k});`, ends: true };
       case Op.EBREAK:
-        return { src: `${wb}cpu.raise(${Cause.BREAKPOINT},0,${k});`, ends: true };
+        return { src: `cpu.instret=ic;cpu.raise(${Cause.BREAKPOINT},0,${k});`, ends: true };
       case Op.ILLEGAL:
-        return { src: `${wb}cpu.raise(${Cause.ILLEGAL_INSN},${d.raw | 0},${k});`, ends: true };
+        return { src: `cpu.instret=ic;cpu.raise(${Cause.ILLEGAL_INSN},${d.raw | 0},${k});`, ends: true };
       case Op.LR: case Op.SC:
       case Op.AMOSWAP: case Op.AMOADD: case Op.AMOXOR: case Op.AMOAND: case Op.AMOOR:
       case Op.AMOMIN: case Op.AMOMAX: case Op.AMOMINU: case Op.AMOMAXU:
-        return { src: `${wb}ex(cpu,D[${k}],${pc},${k});ev=cpu.eventAt;${rd !== 0 ? `g${rd}=x[${rd}];` : ''}`, ends: false };
+        return { src: `${regs}cpu.instret=ic;ex(cpu,D[${k}],${pc},${k});ev=cpu.eventAt;${rd !== 0 ? `g${rd}=x[${rd}];` : ''}`, ends: false };
       default:
         // CSR, mret, sret, wfi, sfence.vma: through the interpreter's semantics, then
         // back to the loop so interrupts and privilege changes are seen at once.
