@@ -21,7 +21,8 @@ function run(words: number[], engine: EngineKind, budget = 100_000, at = 0): { m
 }
 
 function state(m: VirtMachine) {
-  return { pc: m.cpu.pc, instret: m.cpu.instret, x: Array.from(m.cpu.x), reason: m.cpu.stopReason };
+  const c = m.cpu;
+  return { pc: c.pc, instret: c.instret, x: Array.from(c.x), reason: c.stopReason, mepc: c.mepc, mcause: c.mcause, mtval: c.mtval };
 }
 
 function both(words: number[], budget = 100_000, at = 0) {
@@ -126,6 +127,31 @@ describe('region blocks', () => {
     expect(m.cpu.pc >>> 0).toBe(BASE + 24);
     const pcs = Array.from(tbs[0]!.insnPc.subarray(0, tbs[0]!.n)).map((p) => (p >>> 0) - BASE);
     expect(pcs.filter((p) => p === 24).length).toBe(2);
+  });
+
+  it('a fault in a later run of the block restores pc and instret from insn_start data (upstream bad729e272)', () => {
+    // x8 walks down from 0x80000010 by 0x40000000 each iteration: the second load is from
+    // 0x40000010 (nothing there), in the loop run after its back-edge was taken once.
+    const handler = 24;
+    const words = [
+      ...li(31, BASE + handler * 4),
+      asm.csrrw(0, 0x305, 31), // mtvec
+      ...li(8, BASE + 0x10),
+      ...li(9, 0x40000000),
+      asm.jal(0, 8), // to the loop (a run of its own)
+      asm.nop(),
+      asm.lw(10, 8, 0), // loop: word 9
+      asm.add(11, 11, 10),
+      asm.r(0x33, 8, 0, 8, 9, 0x20), // sub x8, x8, x9
+      asm.b(1, 8, 0, -12), // bne x8, x0, loop
+    ];
+    while (words.length < handler) words.push(asm.nop());
+    const { m } = both([...words, ...exitOk()]);
+    expect(m.cpu.stopReason).toBe('exit');
+    expect(m.cpu.mepc >>> 0).toBe(BASE + 9 * 4);
+    expect(m.cpu.mcause).toBe(5);
+    expect(m.cpu.mtval >>> 0).toBe(0x40000010);
+    expect(m.cpu.x[11]).toBe(words[4]! | 0); // the one load that ran: the word at 0x80000010
   });
 
   it('budgets end exactly inside region loops, slice after slice', () => {
