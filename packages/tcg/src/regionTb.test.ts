@@ -154,6 +154,29 @@ describe('region blocks', () => {
     expect(m.cpu.x[11]).toBe(words[4]! | 0); // the one load that ran: the word at 0x80000010
   });
 
+  it('a store into the running block\'s own loop leaves it at the next jump, as QEMU leaves the TB', () => {
+    // Each iteration stores `addi x6, x6, 100` over the `addi x6, x6, 1` after it. As on
+    // QEMU (no precise SMC on RISC-V) the first iteration finishes with the old code and
+    // the next ones run the new: 1 + 100 + 100 (qemu-system-riscv32 7.2 running these
+    // words with x6 as the finisher's exit code exits with 201). A block that kept
+    // looping would give 3.
+    const patched = asm.addi(6, 6, 100);
+    const words = [
+      ...li(8, BASE + 6 * 4), // address of the addi below
+      ...li(9, patched),
+      asm.addi(5, 0, 3),
+      asm.sw(9, 8, 0), // loop: word 5
+      asm.addi(6, 6, 1), // word 6: patched
+      asm.addi(5, 5, -1),
+      asm.b(1, 5, 0, -12), // bne x5, x0, loop
+      ...exitOk(),
+    ];
+    const { m } = run(words, 'jit');
+    expect(m.cpu.stopReason).toBe('exit');
+    expect(m.cpu.x[6]).toBe(201);
+    expect(run(words, 'interp').m.cpu.x[6]).toBe(300);
+  });
+
   it('budgets end exactly inside region loops, slice after slice', () => {
     const words = [
       asm.addi(7, 0, 40),

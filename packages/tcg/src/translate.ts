@@ -177,6 +177,7 @@ export class Translator {
 
   /** Drops every block (tb_flush). */
   flush(): void {
+    if (this.cpu.curTb !== null) this.cpu.eventAt = 0;
     for (const tb of this.hash.values()) tb.valid = false;
     this.hash.clear();
     // With CODE-client protection the pages stay protected, as after QEMU's
@@ -216,7 +217,12 @@ export class Translator {
       if (!tb.valid) continue;
       tb.valid = false;
       this.invalidated++;
-      if (tb === cpu.curTb) hit = true;
+      if (tb === cpu.curTb) {
+        // The running block stops at its next jump: its loops test `ev`, which every
+        // helper that can get here reloads from eventAt.
+        hit = true;
+        cpu.eventAt = 0;
+      }
       this.hash.remove(tb);
     }
     return hit;
@@ -550,8 +556,9 @@ export class Translator {
 
   /**
    * Control transfer from instruction `m` to `target`: inside the function when the
-   * target is in the block, the block is still valid (a store may have invalidated it)
-   * and the run that starts there fits before the next event (so a budget ends exactly);
+   * target is in the block and the run that starts there fits before the next event (so
+   * a budget ends exactly; invalidating the running block zeroes eventAt, so a store to
+   * its own code leaves it here, as QEMU leaves the TB);
    * otherwise an exit, chainable when the target is on the block's page.
    *
    * instret: inside a block `cpu.instret + k` is the count before instruction `k` (the
@@ -565,7 +572,7 @@ export class Translator {
     const run = c.r.runEnd[t]! - t + 1;
     const inLoop = c.loop !== null && c.loop.t === t && m >= t && m <= c.loop.end;
     const go = inLoop ? `continue W${t};` : `${c.caseOf.size > 1 ? `j=${c.caseOf.get(target)!};` : ''}continue L;`;
-    return `ic+=${m + 1 - t};if(ic+${t + run}<=ev&&T.valid){${go}}` +
+    return `ic+=${m + 1 - t};if(ic+${t + run}<=ev){${go}}` +
       exit(String(target), t, slot);
   }
 
