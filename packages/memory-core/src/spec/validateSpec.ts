@@ -2,7 +2,7 @@
  * Validation of a machine description: the JSON Schema first (shape), then the
  * rules a schema cannot express (unique ids, references, cycles, sizes).
  */
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import schema from './machine.schema.json' with { type: 'json' };
 import { parseHex } from './hex.js';
 import { SpecValidationError } from './SpecValidationError.js';
@@ -10,9 +10,18 @@ import type { MachineSpec, RegionSpec } from './types.js';
 
 const SIZE_2_64 = 1n << 64n;
 
-// strictRequired is off: the if/then rules name properties declared one level up.
-const ajv = new Ajv({ allErrors: false, strict: true, strictRequired: false });
-const checkSchema = ajv.compile<MachineSpec>(schema);
+let compiled: ValidateFunction<MachineSpec> | undefined;
+
+/**
+ * The compiled schema, made on first use: compiling costs tens of
+ * milliseconds, which every program importing memory-core (a `memvisor run`
+ * that never reads a machine description) would otherwise pay at start-up.
+ */
+function schemaValidator(): ValidateFunction<MachineSpec> {
+  // strictRequired is off: the if/then rules name properties declared one level up.
+  compiled ??= new Ajv({ allErrors: false, strict: true, strictRequired: false }).compile<MachineSpec>(schema);
+  return compiled;
+}
 
 /** The JSON Schema of the machine description, as an object (for editors and other validators). */
 export const machineSchema: object = schema;
@@ -81,6 +90,7 @@ interface Visit {
  * JSON pointer and the region; nothing is modified.
  */
 export function validateSpec(value: unknown, file: string | null = null): MachineSpec {
+  const checkSchema = schemaValidator();
   if (!checkSchema(value)) {
     const e = checkSchema.errors?.[0];
     const path = e?.instancePath ?? '';
