@@ -3,16 +3,10 @@
  * changes (no byte written, no bit set), so the object that threw is exactly
  * as it was when one is caught.
  */
+import { MemvisorError } from '@memvisor/memory-core';
 
 /** Base class of every accel error; `instanceof` it to catch them all. */
-export abstract class AccelError extends Error {
-  /** A stable, machine-readable kind, e.g. `"dma-fault"`. */
-  abstract readonly kind: string;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export abstract class AccelError extends MemvisorError {}
 
 /**
  * A device DMA that the container's mappings do not allow: part of the range

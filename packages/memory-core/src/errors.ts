@@ -4,6 +4,7 @@
  * a person. Every mutation of a {@link MemorySystem} validates first and throws
  * one of these with the state and the event log left exactly as they were.
  */
+import { MemvisorError } from './memvisorError.js';
 
 /** A region as named in an error: its id and its QEMU name. */
 export interface RegionRef {
@@ -20,14 +21,7 @@ function ref(r: RegionRef): string {
 }
 
 /** Base class of every topology error; `instanceof` it to catch them all. */
-export abstract class MemoryTopologyError extends Error {
-  /** A stable, machine-readable kind, e.g. `"alias-cycle"`. */
-  abstract readonly kind: string;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export abstract class MemoryTopologyError extends MemvisorError {}
 
 /** An event or call named a region id that does not exist (never created, or destroyed). */
 export class UnknownRegionError extends MemoryTopologyError {

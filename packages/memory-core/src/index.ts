@@ -4,6 +4,7 @@
  */
 
 // topology core (regions, address spaces, FlatView, listeners)
+export { MemvisorError } from './memvisorError.js';
 export * from './errors.js';
 export type { RegionKind, RegionState, AddressSpaceState, FlatRange, FlatView } from './topology/types.js';
 export { DIRTY_MEMORY_VGA, DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_NUM } from './topology/types.js';

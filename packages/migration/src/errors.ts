@@ -2,16 +2,10 @@
  * Typed errors of the migration package. Each is thrown before any state
  * changes, so the object that threw is exactly as it was when one is caught.
  */
+import { MemvisorError } from '@memvisor/memory-core';
 
 /** Base class of every migration error; `instanceof` it to catch them all. */
-export abstract class MigrationError extends Error {
-  /** A stable, machine-readable kind, e.g. `"page-range"`. */
-  abstract readonly kind: string;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
+export abstract class MigrationError extends MemvisorError {}
 
 /** An (offset, length) pair that is not inside the byte array it names. */
 export class BufferRangeError extends MigrationError {
