@@ -21,6 +21,7 @@ export interface QmpErrorReply {
 
 /** A command memvisor does not have: exit status 2, like any usage mistake, and QMP's `CommandNotFound`. */
 export class UnknownCommandError extends UsageError {
+  override readonly kind = 'unknown-command';
   constructor(readonly command: string) {
     super(`unknown command ${command}`);
     this.name = 'UnknownCommandError';

@@ -2,6 +2,7 @@
  * What every command shares: where output goes, the two kinds of command-line
  * failure, and reading an input file with a message that names it.
  */
+import { MemvisorError } from '@memvisor/memory-core';
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
@@ -18,10 +19,14 @@ export const processIo: CliIo = {
 };
 
 /** A command-line mistake: exit status 2 with the usage text. */
-export class UsageError extends Error {}
+export class UsageError extends MemvisorError {
+  readonly kind: string = 'usage';
+}
 
 /** A file that cannot be read: exit status 1. */
-export class InputFileError extends Error {}
+export class InputFileError extends MemvisorError {
+  readonly kind = 'input-file';
+}
 
 /** Reads a text file; an unreadable one becomes an {@link InputFileError} naming it. */
 export function readText(file: string): string {

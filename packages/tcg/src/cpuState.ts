@@ -21,6 +21,7 @@
  * comes back exactly). The only subsection is `cpu_common/crash_occurred` v1 (u8
  * bool), present when {@link Cpu.crashOccurred} is set (upstream bac05aa9a7).
  */
+import { MemvisorError } from '@memvisor/memory-core';
 import type { Cpu } from './cpu.js';
 import { Csr } from './csr.js';
 
@@ -39,7 +40,7 @@ const SECTION = 'cpu';
 const N_CSR = 20;
 
 /** Base class of the errors {@link loadCpuState} throws; the CPU is left as it was. */
-export abstract class CpuStateError extends Error {
+export abstract class CpuStateError extends MemvisorError {
   constructor(
     /** The section or subsection being read (`header` before the first one). */
     readonly section: string,
@@ -54,6 +55,7 @@ export abstract class CpuStateError extends Error {
 
 /** The stream ends inside a field. */
 export class CpuStateTruncatedError extends CpuStateError {
+  override readonly kind = 'cpu-state-truncated';
   constructor(
     section: string,
     offset: number,
@@ -70,6 +72,7 @@ export class CpuStateTruncatedError extends CpuStateError {
 
 /** Not a CPU state stream (bad magic), or a section named otherwise than expected. */
 export class CpuStateFormatError extends CpuStateError {
+  override readonly kind = 'cpu-state-format';
   constructor(
     section: string,
     offset: number,
@@ -84,6 +87,7 @@ export class CpuStateFormatError extends CpuStateError {
 
 /** A stream, section or subsection version newer than this build reads. */
 export class CpuStateVersionError extends CpuStateError {
+  override readonly kind = 'cpu-state-version';
   constructor(
     section: string,
     offset: number,
@@ -98,6 +102,7 @@ export class CpuStateVersionError extends CpuStateError {
 
 /** A subsection this build does not know (QEMU refuses those too: it cannot skip what it cannot parse). */
 export class UnknownCpuSubsectionError extends CpuStateError {
+  override readonly kind = 'unknown-cpu-subsection';
   constructor(
     offset: number,
     /** The subsection's name. */
@@ -109,6 +114,7 @@ export class UnknownCpuSubsectionError extends CpuStateError {
 
 /** A field whose value no CPU can have (x0 not zero, a reserved privilege, a bool not 0/1, ...). */
 export class CpuStateValueError extends CpuStateError {
+  override readonly kind = 'cpu-state-value';
   constructor(
     section: string,
     offset: number,
@@ -123,6 +129,7 @@ export class CpuStateValueError extends CpuStateError {
 
 /** Bytes left after the last subsection, or a subsection repeated. */
 export class CpuStateTrailingDataError extends CpuStateError {
+  override readonly kind = 'cpu-state-trailing-data';
   constructor(
     offset: number,
     /** The byte found where the stream should end or a subsection start. */

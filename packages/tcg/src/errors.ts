@@ -1,5 +1,8 @@
+import { MemvisorError } from '@memvisor/memory-core';
+
 /** Base class of the errors the ELF loader throws before anything runs. */
-export class ElfError extends Error {
+export class ElfError extends MemvisorError {
+  readonly kind: string = 'elf';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -8,6 +11,7 @@ export class ElfError extends Error {
 
 /** Not an ELF file, or an ELF of the wrong class, byte order, type or machine. */
 export class ElfFormatError extends ElfError {
+  override readonly kind = 'elf-format';
   constructor(
     /** Which header field is wrong (`magic`, `class`, `data`, `type`, `machine`, ...). */
     readonly field: string,
@@ -25,6 +29,7 @@ export class ElfFormatError extends ElfError {
 
 /** The file ends before a header, program header or segment it describes. */
 export class ElfTruncatedError extends ElfError {
+  override readonly kind = 'elf-truncated';
   constructor(
     /** What was being read. */
     readonly what: string,
@@ -41,6 +46,7 @@ export class ElfTruncatedError extends ElfError {
 
 /** A PT_LOAD segment does not fit in guest RAM. */
 export class ElfSegmentError extends ElfError {
+  override readonly kind = 'elf-segment';
   constructor(
     /** Program header index. */
     readonly index: number,

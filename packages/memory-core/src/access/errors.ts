@@ -2,10 +2,11 @@
  * The errors the data path throws. Guest-visible failures are never thrown:
  * they are MemTxResult values. These are programming errors of the embedder.
  */
+import { MemvisorError } from '../memvisorError.js';
 
 /** An owner's reference count would go below zero (upstream cc9f60d4a2: fail loudly, never wrap). */
-export class RefcountUnderflowError extends Error {
-  override readonly name = 'RefcountUnderflowError';
+export class RefcountUnderflowError extends MemvisorError {
+  readonly kind = 'refcount-underflow';
   constructor(
     /** The owner's name. */
     readonly owner: string,
@@ -15,8 +16,8 @@ export class RefcountUnderflowError extends Error {
 }
 
 /** A device's MemoryRegionOps are inconsistent (for instance 8-byte impl accesses without read64/write64). */
-export class InvalidOpsError extends Error {
-  override readonly name = 'InvalidOpsError';
+export class InvalidOpsError extends MemvisorError {
+  readonly kind = 'invalid-ops';
   constructor(
     /** The region the ops were registered for. */
     readonly regionId: string,
@@ -28,8 +29,8 @@ export class InvalidOpsError extends Error {
 }
 
 /** A FlatView names a region the data plane cannot resolve (no state, or RAM without host memory). */
-export class UnresolvedRegionError extends Error {
-  override readonly name = 'UnresolvedRegionError';
+export class UnresolvedRegionError extends MemvisorError {
+  readonly kind = 'unresolved-region';
   constructor(
     /** The region id found in the FlatView. */
     readonly regionId: string,
@@ -41,8 +42,8 @@ export class UnresolvedRegionError extends Error {
 }
 
 /** The big lock could not be taken in the time given. */
-export class BigLockTimeoutError extends Error {
-  override readonly name = 'BigLockTimeoutError';
+export class BigLockTimeoutError extends MemvisorError {
+  readonly kind = 'big-lock-timeout';
   constructor(
     /** How long the caller waited, in milliseconds. */
     readonly timeoutMs: number,
@@ -52,8 +53,8 @@ export class BigLockTimeoutError extends Error {
 }
 
 /** An unmap was given a mapping that is not live (already unmapped, or from another data plane). */
-export class StaleMappingError extends Error {
-  override readonly name = 'StaleMappingError';
+export class StaleMappingError extends MemvisorError {
+  readonly kind = 'stale-mapping';
   constructor(
     /** The guest address the mapping started at. */
     readonly addr: number,
@@ -63,8 +64,8 @@ export class StaleMappingError extends Error {
 }
 
 /** A cached access fell outside the range given to MemoryRegionCache.init, or used a destroyed cache. */
-export class CacheRangeError extends Error {
-  override readonly name = 'CacheRangeError';
+export class CacheRangeError extends MemvisorError {
+  readonly kind = 'cache-range';
   constructor(
     /** Offset of the access within the cache. */
     readonly offset: number,
@@ -78,8 +79,8 @@ export class CacheRangeError extends Error {
 }
 
 /** cpuAddressSpaceInit was called with an index the CPU does not have, or a second address space under KVM. */
-export class CpuAddressSpaceError extends Error {
-  override readonly name = 'CpuAddressSpaceError';
+export class CpuAddressSpaceError extends MemvisorError {
+  readonly kind = 'cpu-address-space';
   constructor(
     /** The CPU's index. */
     readonly cpuIndex: number,

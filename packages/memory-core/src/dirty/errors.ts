@@ -2,10 +2,11 @@
  * Errors raised by the dirty-memory API. Each is thrown before any bit is
  * touched, so the bitmaps are unchanged when one is caught.
  */
+import { MemvisorError } from '../memvisorError.js';
 
 /** A dirty-log client index that does not exist (out of range, or CODE without TCG). */
-export class DirtyClientError extends Error {
-  override readonly name = 'DirtyClientError';
+export class DirtyClientError extends MemvisorError {
+  readonly kind = 'dirty-client';
   /**
    * @param client - the client index (or mask bit) that was asked for
    * @param available - mask of the clients this dirty memory has
@@ -22,8 +23,8 @@ export class DirtyClientError extends Error {
 }
 
 /** A ram_addr range that is not inside the RAM (or the block) it was checked against. */
-export class DirtyRangeError extends Error {
-  override readonly name = 'DirtyRangeError';
+export class DirtyRangeError extends MemvisorError {
+  readonly kind = 'dirty-range';
   /**
    * @param start - first byte of the range asked for
    * @param length - its length in bytes
@@ -46,8 +47,8 @@ export class DirtyRangeError extends Error {
 }
 
 /** A bitmap passed in that is too small for the pages it must hold. */
-export class DirtyBitmapSizeError extends Error {
-  override readonly name = 'DirtyBitmapSizeError';
+export class DirtyBitmapSizeError extends MemvisorError {
+  readonly kind = 'dirty-bitmap-size';
   /**
    * @param neededBits - bits the operation needs
    * @param actualBits - bits the bitmap has
@@ -61,8 +62,8 @@ export class DirtyBitmapSizeError extends Error {
 }
 
 /** A region-level dirty operation on a region that has no RAM block. */
-export class NoRamBlockError extends Error {
-  override readonly name = 'NoRamBlockError';
+export class NoRamBlockError extends MemvisorError {
+  readonly kind = 'no-ram-block';
   /**
    * @param regionId - the region asked for
    * @param detail - why it has none, for a person
@@ -76,8 +77,8 @@ export class NoRamBlockError extends Error {
 }
 
 /** `extend` called on a DirtyMemory attached from a handle: only the owner grows the bitmaps. */
-export class DirtyMemoryAttachedError extends Error {
-  override readonly name = 'DirtyMemoryAttachedError';
+export class DirtyMemoryAttachedError extends MemvisorError {
+  readonly kind = 'dirty-memory-attached';
   /** @param numPages - the pages the attached view covers */
   constructor(readonly numPages: number) {
     super(`this DirtyMemory is attached to another thread's bitmaps (${numPages} pages); extend the owner and attach again`);

@@ -1,10 +1,12 @@
+import { MemvisorError } from '../memvisorError.js';
+
 /**
  * QEMU `info mtree` (or `info mtree -f`) text that this parser cannot read, or
  * that contradicts itself (an alias whose target is never printed, a FlatView
  * naming an address space the tree does not have). Carries the 1-based line
  * number, the line itself and what was expected there.
  */
-export class MtreeParseError extends Error {
+export class MtreeParseError extends MemvisorError {
   readonly kind = 'mtree-parse';
   constructor(
     /** File the text came from, or null. */

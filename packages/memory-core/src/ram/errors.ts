@@ -2,10 +2,11 @@
  * Errors raised by the RAM block list. Each is thrown before the list or any
  * block is changed, so the state is as it was when one is caught.
  */
+import { MemvisorError } from '../memvisorError.js';
 
 /** A RAM block id string that is already registered (QEMU aborts with "already registered"). */
-export class RamBlockExistsError extends Error {
-  override readonly name = 'RamBlockExistsError';
+export class RamBlockExistsError extends MemvisorError {
+  readonly kind = 'ram-block-exists';
   /** @param idstr - the id string (owner path + "/" + name) asked for twice */
   constructor(readonly idstr: string) {
     super(`RAM block "${idstr}" is already registered; give the region another name or owner`);
@@ -16,8 +17,8 @@ export class RamBlockExistsError extends Error {
 export type RamBlockResizeReason = 'not-resizeable' | 'too-large';
 
 /** A resize of a block that is not resizeable, or beyond its maximum length. */
-export class RamBlockResizeError extends Error {
-  override readonly name = 'RamBlockResizeError';
+export class RamBlockResizeError extends MemvisorError {
+  readonly kind = 'ram-block-resize';
   /**
    * @param idstr - the block's id string
    * @param reason - `not-resizeable` (size differs and the block is fixed) or `too-large`
@@ -41,8 +42,8 @@ export class RamBlockResizeError extends Error {
 }
 
 /** A RAM block that cannot be created with the sizes given, or has no room in ram_addr space. */
-export class RamAllocationError extends Error {
-  override readonly name = 'RamAllocationError';
+export class RamAllocationError extends MemvisorError {
+  readonly kind = 'ram-allocation';
   /**
    * @param idstr - the id string of the block being created
    * @param size - its used length in bytes
@@ -60,8 +61,8 @@ export class RamAllocationError extends Error {
 }
 
 /** An operation on a RAM block that is not (or no longer) in the list. */
-export class RamBlockNotFoundError extends Error {
-  override readonly name = 'RamBlockNotFoundError';
+export class RamBlockNotFoundError extends MemvisorError {
+  readonly kind = 'ram-block-not-found';
   /** @param idstr - the id string of the block */
   constructor(readonly idstr: string) {
     super(`RAM block "${idstr}" is not in this RAM list (already freed?)`);
@@ -69,8 +70,8 @@ export class RamBlockNotFoundError extends Error {
 }
 
 /** A page size that is not a power of two, or a host page smaller than allowed. */
-export class PageSizeError extends Error {
-  override readonly name = 'PageSizeError';
+export class PageSizeError extends MemvisorError {
+  readonly kind = 'page-size';
   /**
    * @param what - which page size (`targetPageSize`, `realHostPageSize`, ...)
    * @param value - the value given

@@ -1,8 +1,10 @@
+import { MemvisorError } from '../memvisorError.js';
+
 /**
  * A machine description is not well-formed JSON. Carries the 1-based line and
  * column where the JSON parser gave up, and the file name when known.
  */
-export class SpecSyntaxError extends Error {
+export class SpecSyntaxError extends MemvisorError {
   readonly kind = 'spec-syntax';
   constructor(
     /** File the text came from, or null. */

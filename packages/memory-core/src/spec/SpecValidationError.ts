@@ -1,3 +1,5 @@
+import { MemvisorError } from '../memvisorError.js';
+
 /**
  * A machine description is well-formed JSON but is not a valid machine: it
  * breaks the JSON Schema (a missing field, a bad hex number, an unknown kind) or
@@ -6,7 +8,7 @@
  * pointer of the offending value and, when the value is inside a region, that
  * region's id and name, so the message can say which region to fix.
  */
-export class SpecValidationError extends Error {
+export class SpecValidationError extends MemvisorError {
   readonly kind = 'spec-validation';
   constructor(
     /** File the description came from, or null. */

@@ -2,6 +2,7 @@
  * Exact 64-bit arithmetic helpers (QEMU's include/qemu/host-utils.h, where
  * `muldiv64` lives since upstream 49caffe0cc).
  */
+import { MemvisorError } from '../memvisorError.js';
 
 const TWO_32 = 4294967296;
 const TWO_64 = 1n << 64n;
@@ -11,7 +12,8 @@ const TWO_52 = 4503599627370496;
  * An operand of {@link muldiv64} or {@link muldiv64Number} out of its range,
  * or a result that does not fit the number form.
  */
-export class MulDivRangeError extends RangeError {
+export class MulDivRangeError extends MemvisorError {
+  readonly kind = 'mul-div-range';
   constructor(
     /** The operand at fault: `a`, `b`, `c` or `result`. */
     readonly operand: 'a' | 'b' | 'c' | 'result',
@@ -21,7 +23,6 @@ export class MulDivRangeError extends RangeError {
     readonly expected: string,
   ) {
     super(`muldiv64: ${operand} = ${value} is not ${expected}`);
-    this.name = 'MulDivRangeError';
   }
 }
 

@@ -2,9 +2,11 @@
  * Errors of wiring the engine to memory-core. One class per kind of failure,
  * carrying the facts.
  */
+import { MemvisorError } from '@memvisor/memory-core';
 
 /** Code-page protection needs the CODE dirty client, which exists only when the RAM list was made with `tcg: true`. */
-export class NoCodeClientError extends Error {
+export class NoCodeClientError extends MemvisorError {
+  readonly kind = 'no-code-client';
   constructor(
     /** Mask of the dirty clients that do exist (bit 0 VGA, bit 1 CODE, bit 2 MIGRATION). */
     readonly clientMask: number,
@@ -18,7 +20,8 @@ export class NoCodeClientError extends Error {
 }
 
 /** The dirty bitmaps' target page differs from the engine's 4 KiB pages. */
-export class TargetPageSizeError extends Error {
+export class TargetPageSizeError extends MemvisorError {
+  readonly kind = 'target-page-size';
   constructor(
     /** The bitmaps' target page size in bytes. */
     readonly targetPageSize: number,
@@ -34,7 +37,8 @@ export class TargetPageSizeError extends Error {
 }
 
 /** A RAM block that the engine cannot index as one typed array of whole pages. */
-export class RamBlockLayoutError extends Error {
+export class RamBlockLayoutError extends MemvisorError {
+  readonly kind = 'ram-block-layout';
   constructor(
     /** The block's idstr. */
     readonly idstr: string,
@@ -47,7 +51,8 @@ export class RamBlockLayoutError extends Error {
 }
 
 /** A vCPU was registered twice with the same code-page tracker (QEMU's cpu_exec_init runs once per CPU). */
-export class CpuAlreadyRegisteredError extends Error {
+export class CpuAlreadyRegisteredError extends MemvisorError {
+  readonly kind = 'cpu-already-registered';
   constructor(
     /** The index the vCPU already has. */
     readonly cpuIndex: number,

@@ -2,6 +2,7 @@
  * Errors of running a vCPU in a worker thread. One class per kind of failure,
  * carrying the facts.
  */
+import { MemvisorError } from '@memvisor/memory-core';
 import type { SerializedError } from './protocol.js';
 
 /**
@@ -10,7 +11,8 @@ import type { SerializedError } from './protocol.js';
  * carried (upstream 1e9b65bb1b: an error remembers where it was created, so a
  * failure that crossed a boundary still names its origin).
  */
-export class VcpuWorkerError extends Error {
+export class VcpuWorkerError extends MemvisorError {
+  readonly kind = 'vcpu-worker';
   /** The class of the error in the worker (e.g. `UnresolvedRegionError`). */
   readonly workerName: string;
   /** Its message in the worker. */
@@ -31,7 +33,8 @@ export class VcpuWorkerError extends Error {
 }
 
 /** A vCPU did not reach a safe point in time (it is running but never came back to its loop). */
-export class SafePointTimeoutError extends Error {
+export class SafePointTimeoutError extends MemvisorError {
+  readonly kind = 'safe-point-timeout';
   constructor(
     /** How long the caller waited, in milliseconds. */
     readonly timeoutMs: number,
@@ -49,7 +52,8 @@ export class SafePointTimeoutError extends Error {
 }
 
 /** The vCPU worker was used after `terminate()`. */
-export class VcpuWorkerTerminatedError extends Error {
+export class VcpuWorkerTerminatedError extends MemvisorError {
+  readonly kind = 'vcpu-worker-terminated';
   constructor(
     /** What was asked of it. */
     readonly operation: string,
