@@ -217,6 +217,31 @@ describe('RegionDirtyLog: log_clear gets the section trimmed to the cleared rang
     ]);
   });
 
+  // upstream 077874e01f: the double-buffered round is a clearing path too, and the
+  // region-level round runs log_sync first, as migration_bitmap_sync does.
+  it('the migration round collects the listener\'s pages, then clears them remotely and no others', () => {
+    const { sys, log, block, kvm, dm } = machine();
+    sys.globalDirtyLogStart();
+    expect(log.syncMigrationRound()).toBe(PAGES); // the bulk stage: a new block is all dirty
+    const page = (p: number): number => {
+      const q = block.offset / PS + p;
+      return ((dm.migrationBitmap()[0]![q >>> 5] as number) >>> (q & 31)) & 1;
+    };
+    for (const b of dm.migrationBitmap()) b.fill(0);
+    kvm.guestWrite('ram', 12, 1); // only the listener knows
+    kvm.clears.length = 0;
+    expect(log.syncMigrationRound()).toBe(1);
+    expect(page(12)).toBe(1);
+    expect(page(13)).toBe(0);
+    expect(kvm.kernel.get('ram')![12]).toBe(false);
+    expect(kvm.clears.map((s) => [s.offsetWithinRegion, s.size])).toEqual([[0n, BigInt(PAGES * PS)]]);
+    // The DirtyMemory-level round alone does not ask the listener: its page waits for log_sync.
+    kvm.guestWrite('ram', 20, 1);
+    expect(dm.syncMigrationRound()).toBe(0);
+    expect(log.syncMigrationRound()).toBe(1);
+    expect(page(20)).toBe(1);
+  });
+
   it('snapshot-and-clear syncs the region first, so the listener\'s pages are in the snapshot', () => {
     const { log, kvm } = machine();
     log.setLog('ram', true);

@@ -205,6 +205,18 @@ export class RegionDirtyLog {
     return this.ramList.dirtyMemory.syncDirtyBitmap(block, dest);
   }
 
+  /**
+   * migration_bitmap_sync over every RAM block: every listener's `logSync`
+   * (so what an accelerator or a device logged reaches the bitmaps), then one
+   * double-buffered round (`DirtyMemory.syncMigrationRound`) into
+   * `ramList.dirtyMemory.migrationBitmap()`; listeners get `logClear` for the
+   * ranges the round cleared. Returns the count of newly dirty pages.
+   */
+  syncMigrationRound(): number {
+    this.logSync();
+    return this.ramList.dirtyMemory.syncMigrationRound();
+  }
+
   private ramAddr(regionId: string, addr: number, size: number): number {
     const b = this.ramBlock(regionId);
     if (!(addr >= 0 && size >= 0 && addr + size <= b.usedLength)) {
