@@ -5,6 +5,7 @@
 import { MtreeParseError, SpecSyntaxError, SpecValidationError } from '@memvisor/memory-core';
 import { ElfError } from '@memvisor/tcg';
 import { MTREE_USAGE, mtreeCommand } from './commands/mtree.js';
+import { DIRTYRATE_USAGE, dirtyrateCommand } from './commands/dirtyrate.js';
 import { RUN_USAGE, runCommand } from './commands/run.js';
 import { errorReply, UnknownCommandError } from './errorReply.js';
 import { InputFileError, UsageError, processIo, type CliIo } from './io.js';
@@ -13,7 +14,7 @@ export type { CliIo } from './io.js';
 
 const indent = (text: string): string => text.replace(/^(?=.)/gm, '  ');
 
-const USAGE = `usage:\n${indent(MTREE_USAGE)}\n${indent(RUN_USAGE)}`;
+const USAGE = `usage:\n${indent(MTREE_USAGE)}\n${indent(RUN_USAGE)}\n${indent(DIRTYRATE_USAGE)}`;
 
 /** Failures caused by an input (a file, its contents): exit status 1 with one line naming it. */
 function isInputError(e: unknown): e is Error {
@@ -41,6 +42,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return mtreeCommand(rest, io);
       case 'run':
         return runCommand(rest, io);
+      case 'dirtyrate':
+        return await dirtyrateCommand(rest, io);
       case '-h':
       case '--help':
         io.stdout(USAGE);

@@ -40,6 +40,17 @@ export function readText(file: string): string {
 }
 
 
+/** Reads a binary file (a guest ELF); an unreadable one becomes an {@link InputFileError} naming it. */
+export function readBinary(file: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputFileError(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+
 /**
  * Parses a command's arguments strictly (plus `-h`/`--help`); an unknown or
  * malformed option becomes a {@link UsageError}. Returns null when help was

@@ -36,6 +36,21 @@ describe('vCPU in a worker thread over SharedArrayBuffer RAM', () => {
     await v.terminate();
   });
 
+  it('startStopped (QEMU -S): nothing runs until resume, then the guest runs as usual', async () => {
+    let out = '';
+    const v = startVcpuWorker(elf('rv32i'), { ramSize: 1 << 24, startStopped: true, onUart: (b) => (out += Buffer.from(b).toString('latin1')) });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(v.running).toBe(false);
+    expect(out).toBe('');
+    const first = await v.step(); // a stopped vCPU single-steps from its first instruction
+    expect(first).toMatchObject({ state: 'stopped', instret: 1 });
+    expect((await v.resume()).state).toBe('running');
+    const s = await v.finished;
+    expect(s.state).toBe('exit');
+    expect(out).toBe(fixture('rv32i'));
+    await v.terminate();
+  });
+
   it('bad ELF input throws in the caller before a worker starts', () => {
     const bad = elf('hello');
     bad[4] = 2;

@@ -4,9 +4,8 @@
  * guest's UART goes to stdout and the SiFive test finisher's code becomes the
  * exit status.
  */
-import { readFileSync } from 'node:fs';
 import { formatTb, runElfBytes, type EngineKind } from '@memvisor/tcg';
-import { InputFileError, UsageError, parseCommandArgs, type CliIo } from '../io.js';
+import { UsageError, parseCommandArgs, readBinary, type CliIo } from '../io.js';
 
 /** Usage text of `memvisor run`. */
 export const RUN_USAGE = `memvisor run GUEST.elf [--engine jit|interp] [--max-insns N] [--trace] [--json]
@@ -20,15 +19,6 @@ export const RUN_USAGE = `memvisor run GUEST.elf [--engine jit|interp] [--max-in
   --json            print {reason, exitStatus, instret, output} instead of the
                     guest's output
 `;
-
-function readElf(file: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
 
 /** Runs `memvisor run ARGS`; returns the exit status (the guest's, or 1 if it did not exit). */
 export function runCommand(args: string[], io: CliIo): number {
@@ -58,7 +48,7 @@ export function runCommand(args: string[], io: CliIo): number {
     }
   }
   const file = positionals[0]!;
-  const bytes = readElf(file);
+  const bytes = readBinary(file);
   const result = runElfBytes(bytes, {
     engine: engine as EngineKind,
     ...(maxInsns !== undefined ? { maxInsns } : {}),

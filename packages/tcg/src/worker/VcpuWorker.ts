@@ -32,6 +32,13 @@ export interface VcpuWorkerOptions {
    * bench.elf in a worker ran 10-30% slower at 100 000 than at 1 000 000).
    */
   slice?: number;
+  /**
+   * Start with the vCPU stopped before its first instruction, as QEMU's `-S` does
+   * (and as a migration destination waits): `resume()` starts it. Meanwhile the
+   * main thread can set up, for instance start dirty logging so that every store
+   * of the guest is seen. Default false.
+   */
+  startStopped?: boolean;
 }
 
 /**
@@ -122,6 +129,7 @@ export class VcpuWorker {
       topology: channel.port2,
       engine: opts.engine ?? 'jit',
       slice,
+      startStopped: opts.startStopped ?? false,
     };
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(ts ? './vcpuThread.ts' : './vcpuThread.js', import.meta.url);

@@ -49,6 +49,8 @@ export interface VcpuWorkerData {
   readonly engine: 'jit' | 'interp';
   /** Guest instructions between two looks at the control words. */
   readonly slice: number;
+  /** Start parked, as if stopped before the first instruction (QEMU's -S). */
+  readonly startStopped: boolean;
 }
 
 /** An error as it leaves the worker: its class name, message, creation stack and own fields. */

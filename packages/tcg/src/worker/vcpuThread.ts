@@ -62,9 +62,10 @@ function service(machine: VirtMachine<AttachedVirtBoard>): void {
   drainCodeInvalidations(data.inval, ctl, (page) => tr.invalidatePage(page));
 }
 
-let paused = false;
+let paused = data.startStopped;
 // Where the vCPU stands while paused; every command gets exactly one status reply.
-let state: VcpuStatus['state'] = 'running';
+let state: VcpuStatus['state'] = paused ? 'stopped' : 'running';
+if (paused) acked = setRunState(ctl, Run.PARKED, acked);
 try {
   const machine = new VirtMachine<AttachedVirtBoard>({
     engine: data.engine,
