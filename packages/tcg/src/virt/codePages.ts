@@ -2,7 +2,7 @@
  * Code-page protection through memory-core's CODE dirty client, with QEMU's
  * protocol (accel/tcg/cputlb.c, tb-maint.c, softmmu/physmem.c).
  */
-import { DIRTY_CLIENTS_NOCODE, DIRTY_MEMORY_CODE, DIRTY_MEMORY_NUM } from '@memvisor/memory-core';
+import { DIRTY_CLIENTS_ALL, DIRTY_CLIENTS_NOCODE, DIRTY_MEMORY_CODE, DIRTY_MEMORY_NUM } from '@memvisor/memory-core';
 import type { DataPlane, DirtyMemory } from '@memvisor/memory-core';
 import { tlbResetDirtyRange, tlbSetDirty } from '../tlb.js';
 import type { TlbDirtyView } from '../tlb.js';
@@ -192,12 +192,7 @@ export class CodePageProtection {
 
   /** cpu_physical_memory_is_clean for page `ramPage`: clean for at least one client. */
   isClean(ramPage: number): boolean {
-    const q = this.ramAddr / CODE_PAGE_SIZE + ramPage;
-    const dm = this.dirty;
-    for (let c = 0; c < DIRTY_MEMORY_NUM; c++) {
-      if ((dm.clientMask & (1 << c)) !== 0 && !pageBit(dm.blocksOf(c), dm.blockPages, q)) return true;
-    }
-    return false;
+    return this.dirty.rangeIncludesClean(this.ramAddr + ramPage * CODE_PAGE_SIZE, CODE_PAGE_SIZE, DIRTY_CLIENTS_ALL) !== 0;
   }
 
   /**
@@ -319,14 +314,6 @@ export class CodePageProtection {
     const cpus = this.cpus;
     for (let i = 0; i < cpus.length; i++) tlbResetDirtyRange(cpus[i] as CodePageCpu, p0, p1);
   };
-}
-
-/** The bit of ram_addr page `q` in a client's block list, read atomically. */
-function pageBit(blocks: readonly Uint32Array[], blockPages: number, q: number): boolean {
-  const idx = Math.floor(q / blockPages);
-  const off = q - idx * blockPages;
-  const map = blocks[idx];
-  return map !== undefined && ((Atomics.load(map, off >>> 5) >>> (off & 31)) & 1) !== 0;
 }
 
 /** Empties the TLB write entries mapping a page in [p0, p1) whose cache byte is set, atomically (tlb_reset_dirty). */
