@@ -267,9 +267,10 @@ export class CodePageProtection {
    */
   private resync(cpu: CodePageCpu): void {
     const cache = cpu.codePages;
+    const dm = this.dirty;
+    const base = this.ramAddr / CODE_PAGE_SIZE;
+    const wordsPerBlock = dm.blockPages / 32;
     for (let pass = 0; pass < 2; pass++) {
-      const dm = this.dirty;
-      const base = this.ramAddr / CODE_PAGE_SIZE;
       if (base % 32 !== 0) {
         for (let p = 0; p < this.pages; p++) {
           const slow = this.isClean(p) ? 1 : 0;
@@ -279,10 +280,11 @@ export class CodePageProtection {
       }
       // Blocks start on a 64-page boundary of ram_addr space (RamList aligns
       // them so), so whole bitmap words line up with the cache: AND the
-      // clients' words, a page is clean where the result has a 0.
+      // clients' words, a page is clean where the result has a 0. The lists
+      // are taken again each pass: a migration round between the passes moves
+      // MIGRATION to its other half.
       const lists: (readonly Uint32Array[])[] = [];
       for (let c = 0; c < DIRTY_MEMORY_NUM; c++) if ((dm.clientMask & (1 << c)) !== 0) lists.push(dm.blocksOf(c));
-      const wordsPerBlock = dm.blockPages / 32;
       for (let p = 0; p < this.pages; p += 32) {
         const gw = (base + p) / 32;
         const idx = Math.floor(gw / wordsPerBlock);
