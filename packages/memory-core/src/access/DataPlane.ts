@@ -5,7 +5,7 @@
  */
 import type { FlatView, RegionKind } from '../topology/types.js';
 import type { MemTxAttrs, MemTxResult } from './attrs.js';
-import { dispatchRead, dispatchWrite } from './adjust.js';
+import { dispatchRead, dispatchWrite, mmioOut } from './adjust.js';
 import type { BigLock } from './bigLock.js';
 import type { CodeInvalidateHook, DirtyMemorySink } from './dirty.js';
 import { invalidateAndSetDirty } from './dirty.js';
@@ -248,6 +248,41 @@ export class DataPlane {
   }
 
   /**
+   * One device-sized piece of a buffer read (flatview_read_continue's MMIO
+   * step): reads `size` bytes at `offset` and stores them at `buf[pos..]`
+   * in the device's own byte order (little-endian bytes of the value).
+   * Returns the result.
+   */
+  mmioReadBytes(region: RegionHandle, offset: number, buf: Uint8Array, pos: number, size: number, attrs: MemTxAttrs): MemTxResult {
+    let lo = this.mmioRead(region, offset, size, false, attrs);
+    let hi = mmioOut.hi;
+    for (let i = 0; i < size; i++) {
+      if (i < 4) {
+        buf[pos + i] = lo & 0xff;
+        lo >>>= 8;
+      } else {
+        buf[pos + i] = hi & 0xff;
+        hi >>>= 8;
+      }
+    }
+    return mmioOut.result;
+  }
+
+  /**
+   * One device-sized piece of a buffer write: the `size` bytes at `buf[pos..]`
+   * as a little-endian value, written at `offset`. Returns the result.
+   */
+  mmioWriteBytes(region: RegionHandle, offset: number, buf: Uint8Array, pos: number, size: number, attrs: MemTxAttrs): MemTxResult {
+    let lo = 0;
+    let hi = 0;
+    for (let i = size - 1; i >= 0; i--) {
+      if (i >= 4) hi = (hi << 8) | buf[pos + i]!;
+      else lo = (lo << 8) | buf[pos + i]!;
+    }
+    return this.mmioWrite(region, offset, lo >>> 0, hi >>> 0, size, false, attrs);
+  }
+
+  /**
    * MMIO read through a region's ops, under the big lock when the region
    * wants it and this thread does not hold it yet. Returns the low 32 bits;
    * the high bits and the result are in mmioOut. Hot path.
@@ -256,14 +291,20 @@ export class DataPlane {
     const lock = this.bigLock;
     const ops = region.mmio;
     if (lock !== null && region.globalLocking && ops !== UNASSIGNED_OPS && !lock.heldByMe) {
-      lock.lock();
-      try {
-        return dispatchRead(ops, offset, size, bigEndian, attrs);
-      } finally {
-        lock.unlock();
-      }
+      return this.mmioReadLocked(lock, ops, offset, size, bigEndian, attrs);
     }
     return dispatchRead(ops, offset, size, bigEndian, attrs);
+  }
+
+  // The locked paths live apart so that mmioRead and mmioWrite stay small
+  // enough (no try/finally) to inline into the accessors' miss paths.
+  private mmioReadLocked(lock: BigLock, ops: MmioOps, offset: number, size: number, bigEndian: boolean, attrs: MemTxAttrs): number {
+    lock.lock();
+    try {
+      return dispatchRead(ops, offset, size, bigEndian, attrs);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** MMIO write through a region's ops, under the big lock as for {@link mmioRead}. Hot path. */
@@ -279,13 +320,26 @@ export class DataPlane {
     const lock = this.bigLock;
     const ops = region.mmio;
     if (lock !== null && region.globalLocking && ops !== UNASSIGNED_OPS && !lock.heldByMe) {
-      lock.lock();
-      try {
-        return dispatchWrite(ops, offset, lo, hi, size, bigEndian, attrs);
-      } finally {
-        lock.unlock();
-      }
+      return this.mmioWriteLocked(lock, ops, offset, lo, hi, size, bigEndian, attrs);
     }
     return dispatchWrite(ops, offset, lo, hi, size, bigEndian, attrs);
+  }
+
+  private mmioWriteLocked(
+    lock: BigLock,
+    ops: MmioOps,
+    offset: number,
+    lo: number,
+    hi: number,
+    size: number,
+    bigEndian: boolean,
+    attrs: MemTxAttrs,
+  ): MemTxResult {
+    lock.lock();
+    try {
+      return dispatchWrite(ops, offset, lo, hi, size, bigEndian, attrs);
+    } finally {
+      lock.unlock();
+    }
   }
 }

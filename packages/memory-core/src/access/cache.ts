@@ -298,18 +298,7 @@ export class MemoryRegionCache {
     const region = this.section.region;
     for (let pos = 0; pos < buf.length; ) {
       const l = memoryAccessSize(region.mmio, buf.length - pos, this.xlat + offset + pos);
-      let lo = this.plane!.mmioRead(region, this.xlat + offset + pos, l, false, MEMTXATTRS_UNSPECIFIED);
-      let hi = mmioOut.hi;
-      r |= mmioOut.result;
-      for (let i = 0; i < l; i++) {
-        if (i < 4) {
-          buf[pos + i] = lo & 0xff;
-          lo >>>= 8;
-        } else {
-          buf[pos + i] = hi & 0xff;
-          hi >>>= 8;
-        }
-      }
+      r |= this.plane!.mmioReadBytes(region, this.xlat + offset + pos, buf, pos, l, MEMTXATTRS_UNSPECIFIED);
       pos += l;
     }
     return (this.result = r);
@@ -328,13 +317,7 @@ export class MemoryRegionCache {
     const region = this.section.region;
     for (let pos = 0; pos < buf.length; ) {
       const l = memoryAccessSize(region.mmio, buf.length - pos, this.xlat + offset + pos);
-      let lo = 0;
-      let hi = 0;
-      for (let i = l - 1; i >= 0; i--) {
-        if (i >= 4) hi = (hi << 8) | buf[pos + i]!;
-        else lo = (lo << 8) | buf[pos + i]!;
-      }
-      r |= this.plane!.mmioWrite(region, this.xlat + offset + pos, lo >>> 0, hi >>> 0, l, false, MEMTXATTRS_UNSPECIFIED);
+      r |= this.plane!.mmioWriteBytes(region, this.xlat + offset + pos, buf, pos, l, MEMTXATTRS_UNSPECIFIED);
       pos += l;
     }
     return (this.result = r);
