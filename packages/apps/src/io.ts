@@ -40,6 +40,21 @@ export function readText(file: string): string {
 }
 
 
+/** The one file argument a command takes (`what` names it in messages, e.g. `GUEST.elf`). */
+export function onePositional(positionals: readonly string[], what: string): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? `missing ${what}` : `one ${what} expected, got ${positionals.length}`);
+  }
+  return positionals[0]!;
+}
+
+/** The `--engine` option of the guest commands: `jit` (default) or `interp`. */
+export function parseEngine(value: string | undefined): 'jit' | 'interp' {
+  const engine = value ?? 'jit';
+  if (engine !== 'jit' && engine !== 'interp') throw new UsageError(`--engine must be jit or interp, not ${engine}`);
+  return engine;
+}
+
 /** Reads a binary file (a guest ELF); an unreadable one becomes an {@link InputFileError} naming it. */
 export function readBinary(file: string): Uint8Array {
   try {

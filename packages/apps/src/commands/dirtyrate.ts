@@ -6,8 +6,8 @@
  * guest runs in a vCPU worker while the main thread does the syncs, as a live
  * migration's would.
  */
-import { startVcpuWorker, type EngineKind } from '@memvisor/tcg';
-import { UsageError, parseCommandArgs, readBinary, type CliIo } from '../io.js';
+import { startVcpuWorker } from '@memvisor/tcg';
+import { UsageError, onePositional, parseCommandArgs, parseEngine, readBinary, type CliIo } from '../io.js';
 
 /** Usage text of `memvisor dirtyrate`. */
 export const DIRTYRATE_USAGE = `memvisor dirtyrate GUEST.elf [--calc-time S] [--engine jit|interp] [--json]
@@ -44,19 +44,16 @@ export async function dirtyrateCommand(args: string[], io: CliIo): Promise<numbe
   );
   if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing GUEST.elf' : `one GUEST.elf expected, got ${positionals.length}`);
-  }
+  const file = onePositional(positionals, 'GUEST.elf');
   const seconds = Number(values['calc-time'] ?? '1');
   if (!(seconds > 0 && seconds <= 60)) throw new UsageError(`--calc-time takes seconds in (0, 60], not ${values['calc-time']}`);
-  const engine = values.engine ?? 'jit';
-  if (engine !== 'jit' && engine !== 'interp') throw new UsageError(`--engine must be jit or interp, not ${engine}`);
-  const elf = readBinary(positionals[0]!);
+  const engine = parseEngine(values.engine);
+  const elf = readBinary(file);
 
   const json = values.json === true;
   // Stopped before its first instruction (QEMU's -S), so logging is on before the guest stores anything.
   const w = startVcpuWorker(elf, {
-    engine: engine as EngineKind,
+    engine,
     startStopped: true,
     ...(json ? {} : { onUart: (b: Uint8Array) => io.stdout(Buffer.from(b).toString('latin1')) }),
   });

@@ -11,7 +11,7 @@ import {
   printTree,
   type MachineSpec,
 } from '@memvisor/memory-core';
-import { UsageError, parseCommandArgs, readText, type CliIo } from '../io.js';
+import { UsageError, onePositional, parseCommandArgs, readText, type CliIo } from '../io.js';
 
 /** Usage text of `memvisor mtree`. */
 export const MTREE_USAGE = `memvisor mtree SPEC.json [-f] [-D] [--json]
@@ -45,9 +45,7 @@ export function mtreeCommand(args: string[], io: CliIo): number {
   if (fromQemu !== undefined && positionals.length > 0) {
     throw new UsageError(`give either SPEC.json or --from-qemu TREE.txt, not both (got ${positionals.join(' ')})`);
   }
-  if (fromQemu === undefined && positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing SPEC.json' : `one SPEC.json expected, got ${positionals.length}`);
-  }
+  if (fromQemu === undefined) onePositional(positionals, 'SPEC.json'); // usage errors before any file is read
   if (values.flat !== undefined && fromQemu === undefined) {
     throw new UsageError('--flat FLAT.txt goes with --from-qemu TREE.txt');
   }
@@ -61,7 +59,7 @@ export function mtreeCommand(args: string[], io: CliIo): number {
       ...(values.flat !== undefined ? { flat: readText(values.flat), flatFile: values.flat } : {}),
     });
   } else {
-    file = positionals[0]!;
+    file = onePositional(positionals, 'SPEC.json');
     spec = parseSpecJson(readText(file), file);
   }
   if (values.json) {

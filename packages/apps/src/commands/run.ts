@@ -4,8 +4,8 @@
  * guest's UART goes to stdout and the SiFive test finisher's code becomes the
  * exit status.
  */
-import { formatTb, runElfBytes, type EngineKind } from '@memvisor/tcg';
-import { UsageError, parseCommandArgs, readBinary, type CliIo } from '../io.js';
+import { formatTb, runElfBytes } from '@memvisor/tcg';
+import { UsageError, onePositional, parseCommandArgs, parseEngine, readBinary, type CliIo } from '../io.js';
 
 /** Usage text of `memvisor run`. */
 export const RUN_USAGE = `memvisor run GUEST.elf [--engine jit|interp] [--max-insns N] [--trace] [--json]
@@ -35,11 +35,8 @@ export function runCommand(args: string[], io: CliIo): number {
   );
   if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new UsageError(positionals.length === 0 ? 'missing GUEST.elf' : `one GUEST.elf expected, got ${positionals.length}`);
-  }
-  const engine = values.engine ?? 'jit';
-  if (engine !== 'jit' && engine !== 'interp') throw new UsageError(`--engine must be jit or interp, not ${engine}`);
+  const file = onePositional(positionals, 'GUEST.elf');
+  const engine = parseEngine(values.engine);
   let maxInsns: number | undefined;
   if (values['max-insns'] !== undefined) {
     maxInsns = Number(values['max-insns']);
@@ -47,10 +44,9 @@ export function runCommand(args: string[], io: CliIo): number {
       throw new UsageError(`--max-insns takes a whole number, not ${values['max-insns']}`);
     }
   }
-  const file = positionals[0]!;
   const bytes = readBinary(file);
   const result = runElfBytes(bytes, {
-    engine: engine as EngineKind,
+    engine,
     ...(maxInsns !== undefined ? { maxInsns } : {}),
     ...(values.json ? {} : { stdout: (text: string) => io.stdout(text) }),
     ...(values.trace ? { trace: (tb) => io.stderr(formatTb(tb) + '\n') } : {}),
