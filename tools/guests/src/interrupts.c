@@ -6,21 +6,6 @@
 static volatile uint32_t next_pc, seen_msi, seen_mti, seen_ssi, seen_exc;
 static volatile uint32_t saved_sp __attribute__((used));
 
-static uint64_t mtime(void) {
-  uint32_t hi, lo;
-  do {
-    hi = mmio_r32(CLINT_MTIME + 4);
-    lo = mmio_r32(CLINT_MTIME);
-  } while (hi != mmio_r32(CLINT_MTIME + 4));
-  return ((uint64_t)hi << 32) | lo;
-}
-
-static void set_cmp(uint64_t t) {
-  mmio_w32(CLINT_MTIMECMP + 4, 0xffffffff);
-  mmio_w32(CLINT_MTIMECMP, (uint32_t)t);
-  mmio_w32(CLINT_MTIMECMP + 4, (uint32_t)(t >> 32));
-}
-
 void __attribute__((interrupt("machine"))) m_exc(void) {
   uint32_t cause = csr_read(mcause), epc = csr_read(mepc);
   seen_exc++;
@@ -44,7 +29,7 @@ void __attribute__((interrupt("machine"))) m_mti(void) {
   seen_mti++;
   rt_kv("m_mti mcause", csr_read(mcause));
   rt_kv("m_mti mpp", (csr_read(mstatus) >> 11) & 3);
-  set_cmp(0xffffffffffffffffull);
+  rt_set_mtimecmp(0xffffffffffffffffull);
 }
 
 void __attribute__((interrupt("supervisor"), aligned(4))) s_handler(void) {
@@ -70,7 +55,7 @@ static void s_code(void) {
   csr_set(sstatus, 2);
   csr_set(sip, 2); /* delegated SSIP: taken in S right after this write */
   rt_kv("s after ssi", seen_ssi);
-  set_cmp(mtime() + 200);
+  rt_set_mtimecmp(rt_mtime() + 200);
   while (seen_mti == 0) {
   }
   rt_kv("s after mti", seen_mti);
@@ -79,7 +64,7 @@ static void s_code(void) {
 }
 
 int main(void) {
-  set_cmp(0xffffffffffffffffull);
+  rt_set_mtimecmp(0xffffffffffffffffull);
   csr_write(pmpaddr0, 0xffffffff);
   csr_write(pmpcfg0, 0x1f);
   csr_write(mtvec, (uint32_t)vtable | 1);

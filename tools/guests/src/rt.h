@@ -25,4 +25,21 @@ uint32_t rt_hash(uint32_t h, uint32_t v);
 
 static inline void mmio_w32(uint32_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
 static inline uint32_t mmio_r32(uint32_t a) { return *(volatile uint32_t *)a; }
+
+/* The CLINT's 64-bit mtime, read in two halves until the high half is stable. */
+static inline uint64_t rt_mtime(void) {
+  uint32_t hi, lo;
+  do {
+    hi = mmio_r32(CLINT_MTIME + 4);
+    lo = mmio_r32(CLINT_MTIME);
+  } while (hi != mmio_r32(CLINT_MTIME + 4));
+  return ((uint64_t)hi << 32) | lo;
+}
+
+/* Sets mtimecmp without a spurious interrupt in between (high half parked at all ones first). */
+static inline void rt_set_mtimecmp(uint64_t t) {
+  mmio_w32(CLINT_MTIMECMP + 4, 0xffffffff);
+  mmio_w32(CLINT_MTIMECMP, (uint32_t)t);
+  mmio_w32(CLINT_MTIMECMP + 4, (uint32_t)(t >> 32));
+}
 #endif

@@ -3,29 +3,14 @@
 
 static volatile uint32_t ticks, soft, other;
 
-static uint64_t mtime(void) {
-  uint32_t hi, lo;
-  do {
-    hi = mmio_r32(CLINT_MTIME + 4);
-    lo = mmio_r32(CLINT_MTIME);
-  } while (hi != mmio_r32(CLINT_MTIME + 4));
-  return ((uint64_t)hi << 32) | lo;
-}
-
-static void set_cmp(uint64_t t) {
-  mmio_w32(CLINT_MTIMECMP + 4, 0xffffffff);
-  mmio_w32(CLINT_MTIMECMP, (uint32_t)t);
-  mmio_w32(CLINT_MTIMECMP + 4, (uint32_t)(t >> 32));
-}
-
 void __attribute__((interrupt("machine"), aligned(4))) handler(void) {
   uint32_t cause = csr_read(mcause);
   if (cause == 0x80000007u) {
     ticks++;
     if (ticks < 5)
-      set_cmp(mtime() + 2000);
+      rt_set_mtimecmp(rt_mtime() + 2000);
     else
-      set_cmp(0xffffffffffffffffull);
+      rt_set_mtimecmp(0xffffffffffffffffull);
   } else if (cause == 0x80000003u) {
     soft++;
     mmio_w32(CLINT_MSIP, 0);
@@ -37,7 +22,7 @@ void __attribute__((interrupt("machine"), aligned(4))) handler(void) {
 int main(void) {
   csr_write(mtvec, (uint32_t)handler);
   rt_kv("mip_initial_mtip", csr_read(mip) & 0x80);
-  set_cmp(mtime() + 2000);
+  rt_set_mtimecmp(rt_mtime() + 2000);
   csr_set(mie, 0x80);
   csr_set(mstatus, 0x8);
   while (ticks < 5) __asm__ volatile("wfi");
@@ -45,12 +30,12 @@ int main(void) {
   /* Pending but masked: mip shows it, no trap until MIE is set. */
   csr_clear(mstatus, 0x8);
   csr_clear(mie, 0x80);
-  set_cmp(0);
+  rt_set_mtimecmp(0);
   while ((csr_read(mip) & 0x80) == 0) {
   }
   rt_kv("mip_mtip", csr_read(mip) & 0x80);
   rt_kv("ticks_masked", ticks);
-  set_cmp(0xffffffffffffffffull);
+  rt_set_mtimecmp(0xffffffffffffffffull);
   rt_kv("mip_after_cmp_max", csr_read(mip) & 0x80);
   /* Software interrupt through msip. */
   csr_set(mie, 0x8);
@@ -65,7 +50,7 @@ int main(void) {
   /* Timer interrupt taken in a tight loop with no WFI. */
   csr_set(mie, 0x80);
   ticks = 0;
-  set_cmp(mtime() + 5000);
+  rt_set_mtimecmp(rt_mtime() + 5000);
   uint32_t spins = 0;
   while (ticks < 5) spins++;
   rt_kv("ticks_loop", ticks);
