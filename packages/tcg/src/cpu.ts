@@ -10,8 +10,8 @@ import { EXIT_TB, GUEST_TRAP } from './signals.js';
 import { TLB_SIZE, Tlb, tlbFlush } from './tlb.js';
 
 // Module-local copies for the hot paths (imported bindings may be getters under some loaders).
-const TLB_ENTRIES = 256;
-const TLB_MASK = 255;
+const TLB_PER_MMU = TLB_SIZE;
+const TLB_MASK = TLB_SIZE - 1;
 
 /** Access types, as QEMU's MMUAccessType. */
 export const Access = { LOAD: 0, STORE: 1, FETCH: 2 } as const;
@@ -736,7 +736,7 @@ export class Cpu implements ClintCpu {
     }
     const off = pa - this.ramBase;
     const vpn = va >>> 12;
-    const e = mmuIdx * TLB_SIZE + (vpn & (TLB_SIZE - 1));
+    const e = mmuIdx * TLB_PER_MMU + (vpn & TLB_MASK);
     const add = (off - (va >>> 0)) | 0;
     const tlb = this.tlb;
     if (access === Access.LOAD) {
@@ -861,7 +861,7 @@ export class Cpu implements ClintCpu {
   /** lw; hot path. */
   lw(va: number, k: number): number {
     const vpn = va >>> 12;
-    const e = this.dataMmu * TLB_ENTRIES + (vpn & TLB_MASK);
+    const e = this.dataMmu * TLB_PER_MMU + (vpn & TLB_MASK);
     if (this.tlb.tagR[e] === vpn && (va & 3) === 0) return this.ram32[((va + this.tlb.addR[e]!) | 0) >> 2]!;
     return this.ldSlow(va, 4, true, k);
   }
@@ -869,7 +869,7 @@ export class Cpu implements ClintCpu {
   /** lh / lhu; hot path. */
   lh(va: number, signed: boolean, k: number): number {
     const vpn = va >>> 12;
-    const e = this.dataMmu * TLB_ENTRIES + (vpn & TLB_MASK);
+    const e = this.dataMmu * TLB_PER_MMU + (vpn & TLB_MASK);
     if (this.tlb.tagR[e] === vpn && (va & 1) === 0) {
       const i = ((va + this.tlb.addR[e]!) | 0) >> 1;
       return signed ? this.ramI16[i]! : this.ram16[i]!;
@@ -880,7 +880,7 @@ export class Cpu implements ClintCpu {
   /** lb / lbu; hot path. */
   lb(va: number, signed: boolean, k: number): number {
     const vpn = va >>> 12;
-    const e = this.dataMmu * TLB_ENTRIES + (vpn & TLB_MASK);
+    const e = this.dataMmu * TLB_PER_MMU + (vpn & TLB_MASK);
     if (this.tlb.tagR[e] === vpn) {
       const i = (va + this.tlb.addR[e]!) | 0;
       return signed ? this.ramI8[i]! : this.ram8[i]!;
@@ -891,7 +891,7 @@ export class Cpu implements ClintCpu {
   /** Stores of 1, 2 or 4 bytes; hot path. */
   st(va: number, size: number, value: number, k: number): void {
     const vpn = va >>> 12;
-    const e = this.dataMmu * TLB_ENTRIES + (vpn & TLB_MASK);
+    const e = this.dataMmu * TLB_PER_MMU + (vpn & TLB_MASK);
     if (this.tlb.tagW[e] === vpn && (va & (size - 1)) === 0) {
       const i = (va + this.tlb.addW[e]!) | 0;
       if (size === 4) this.ram32[i >> 2] = value;
@@ -905,7 +905,7 @@ export class Cpu implements ClintCpu {
   /** Fetches the 16-bit parcel at `va` with execute permission at the current privilege. */
   fetch16(va: number): number {
     const vpn = va >>> 12;
-    const e = this.priv * TLB_ENTRIES + (vpn & TLB_MASK);
+    const e = this.priv * TLB_PER_MMU + (vpn & TLB_MASK);
     if (this.tlb.tagX[e] === vpn) return this.ram16[((va + this.tlb.addX[e]!) | 0) >> 1]!;
     const pa = this.translate(va, Access.FETCH, this.priv, -1);
     const off = pa - this.ramBase;
@@ -947,7 +947,7 @@ export class Cpu implements ClintCpu {
   vaddrToHost(va: number, access: number, mmuIdx: number): number {
     va |= 0;
     const vpn = va >>> 12;
-    const e = mmuIdx * TLB_ENTRIES + (vpn & TLB_MASK);
+    const e = mmuIdx * TLB_PER_MMU + (vpn & TLB_MASK);
     const tlb = this.tlb;
     const tags = access === Access.LOAD ? tlb.tagR : access === Access.STORE ? tlb.tagW : tlb.tagX;
     const adds = access === Access.LOAD ? tlb.addR : access === Access.STORE ? tlb.addW : tlb.addX;
@@ -1023,7 +1023,5 @@ export class Cpu implements ClintCpu {
     this.stSlow(va, 4, nv, k);
   }
 }
-
-if (TLB_ENTRIES !== TLB_SIZE) throw new Error('TLB size mismatch');
 
 const IRQ_PRIORITY = [Irq.MEI, Irq.MSI, Irq.MTI, Irq.SEI, Irq.SSI, Irq.STI];
