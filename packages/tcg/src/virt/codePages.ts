@@ -247,11 +247,6 @@ export class CodePageProtection {
     }
   }
 
-  /** Reloads every vCPU's cache from the bitmaps (after bits changed behind the hooks' back). */
-  resyncAll(): void {
-    for (const cpu of this.cpus) this.resync(cpu);
-  }
-
   /** Removes the clear hook and forgets the vCPUs. */
   dispose(): void {
     this.removeClearHook();
