@@ -49,7 +49,6 @@ export abstract class CpuStateError extends MemvisorError {
     message: string,
   ) {
     super(`CPU state, ${section} at byte ${offset}: ${message}`);
-    this.name = new.target.name;
   }
 }
 

@@ -3,10 +3,6 @@ import { MemvisorError } from '@memvisor/memory-core';
 /** Base class of the errors the ELF loader throws before anything runs. */
 export class ElfError extends MemvisorError {
   readonly kind: string = 'elf';
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
 }
 
 /** Not an ELF file, or an ELF of the wrong class, byte order, type or machine. */

@@ -15,7 +15,6 @@ export class NoCodeClientError extends MemvisorError {
       `the dirty memory has no CODE client (clients 0b${clientMask.toString(2)}): ` +
         'create the RamList with { tcg: true } to track pages holding translated code',
     );
-    this.name = new.target.name;
   }
 }
 
@@ -32,7 +31,6 @@ export class TargetPageSizeError extends MemvisorError {
       `the dirty bitmaps have ${targetPageSize}-byte target pages but the RISC-V engine's TLB and code pages are ` +
         `${expected} bytes: create the RamList with targetPageBits 12`,
     );
-    this.name = new.target.name;
   }
 }
 
@@ -46,7 +44,6 @@ export class RamBlockLayoutError extends MemvisorError {
     readonly detail: string,
   ) {
     super(`RAM block "${idstr}": ${detail}`);
-    this.name = new.target.name;
   }
 }
 
@@ -58,6 +55,5 @@ export class CpuAlreadyRegisteredError extends MemvisorError {
     readonly cpuIndex: number,
   ) {
     super(`this vCPU is already registered for code-page tracking as vCPU ${cpuIndex}: register each CPU once`);
-    this.name = new.target.name;
   }
 }

@@ -24,7 +24,6 @@ export class VcpuWorkerError extends MemvisorError {
 
   constructor(info: SerializedError) {
     super(`the vCPU worker failed: ${info.name}: ${info.message}`);
-    this.name = new.target.name;
     this.workerName = info.name;
     this.workerMessage = info.message;
     this.workerStack = info.stack;
@@ -47,7 +46,6 @@ export class SafePointTimeoutError extends MemvisorError {
       `the vCPU did not pass a safe point within ${timeoutMs} ms (request ${requested}, last acknowledged ${acknowledged}): ` +
         'it is running but has not returned to its loop; use a smaller slice or a longer timeout',
     );
-    this.name = new.target.name;
   }
 }
 
@@ -59,7 +57,6 @@ export class VcpuWorkerTerminatedError extends MemvisorError {
     readonly operation: string,
   ) {
     super(`the vCPU worker was terminated: cannot ${operation}`);
-    this.name = new.target.name;
   }
 }
 
