@@ -103,12 +103,23 @@ function program(body: number[][], init: number[]): number[] {
   return [...pre, ...tail, ...bodyHalves, ...exit];
 }
 
-function runOn(engine: EngineKind, halves: number[], data: Uint8Array) {
+/** A machine on `engine` with the program `halves` at the start of RAM, `data` around DATA, and pc on the program. */
+function machineWith(engine: EngineKind, halves: number[], data: Uint8Array) {
   const m = createVirtMachine({ engine, ramSize: RAM });
   const dv = new DataView(m.bus.ram.buffer, m.bus.ram.byteOffset);
   halves.forEach((h, k) => dv.setUint16(k * 2, h, true));
   m.bus.ram.set(data, DATA - 0x80000000 - 2048);
   m.cpu.pc = 0x80000000 | 0;
+  return { m, dv };
+}
+
+/** The 4 KiB of RAM around DATA, where the programs load and store. */
+function dataWindow(m: ReturnType<typeof createVirtMachine>): number[] {
+  return Array.from(m.bus.ram.subarray(DATA - 0x80000000 - 2048, DATA - 0x80000000 + 2048));
+}
+
+function runOn(engine: EngineKind, halves: number[], data: Uint8Array) {
+  const { m } = machineWith(engine, halves, data);
   const r = m.run(100_000);
   const c = m.cpu;
   return {
@@ -119,7 +130,7 @@ function runOn(engine: EngineKind, halves: number[], data: Uint8Array) {
     mcause: c.mcause,
     mtval: c.mtval,
     mscratch: c.mscratch,
-    data: Array.from(m.bus.ram.subarray(DATA - 0x80000000 - 2048, DATA - 0x80000000 + 2048)),
+    data: dataWindow(m),
   };
 }
 
@@ -184,16 +195,12 @@ describe('differential under Sv32 in U-mode', () => {
   }
 
   function runPaged(engine: EngineKind, halves: number[], data: Uint8Array, p0: number, p1: number) {
-    const m = createVirtMachine({ engine, ramSize: RAM });
-    const dv = new DataView(m.bus.ram.buffer, m.bus.ram.byteOffset);
-    halves.forEach((h, k) => dv.setUint16(k * 2, h, true));
-    m.bus.ram.set(data, DATA - 0x80000000 - 2048);
+    const { m, dv } = machineWith(engine, halves, data);
     const pte = (pa: number, f: number) => (((pa >>> 12) << 10) | f) >>> 0;
     dv.setUint32(ROOT - 0x80000000 + (0x80000000 >>> 22) * 4, pte(0x80000000, PTE.V | PTE.R | PTE.X | PTE.U | PTE.A), true);
     dv.setUint32(ROOT - 0x80000000 + (0x40000000 >>> 22) * 4, pte(L2, PTE.V), true);
     dv.setUint32(L2 - 0x80000000, pte(0x8007f000, p0), true);
     dv.setUint32(L2 - 0x80000000 + 4, pte(0x80080000, p1), true);
-    m.cpu.pc = 0x80000000 | 0;
     const r = m.run(100_000);
     const c = m.cpu;
     return {
@@ -204,7 +211,7 @@ describe('differential under Sv32 in U-mode', () => {
       mepc: c.mepc,
       mcause: c.mcause,
       mtval: c.mtval,
-      data: Array.from(m.bus.ram.subarray(DATA - 0x80000000 - 2048, DATA - 0x80000000 + 2048)),
+      data: dataWindow(m),
       ptes: [dv.getUint32(L2 - 0x80000000, true), dv.getUint32(L2 - 0x80000000 + 4, true)],
     };
   }
