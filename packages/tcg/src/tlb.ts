@@ -109,20 +109,6 @@ export class Tlb {
   }
 
   /**
-   * tlb_protect_code for one RAM page: drops every write entry that maps RAM page
-   * `ramPage`, so the next store there goes the slow path and sees the code.
-   */
-  protectRamPage(ramPage: number): void {
-    const physW = this.physW;
-    for (let i = 0; i < physW.length; i++) {
-      if (physW[i] === ramPage) {
-        physW[i] = -1;
-        this.tagW[i] = -1;
-      }
-    }
-  }
-
-  /**
    * Fills write entry `e` (virtual page `vpn`, RAM index addend `add`, RAM page
    * `ramPage`) unless `notDirty` marks the page slow (QEMU's tlb_set_page leaving
    * TLB_NOTDIRTY set). Slow path of a store; the order of the steps is what keeps a

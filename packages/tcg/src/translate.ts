@@ -3,7 +3,7 @@ import type { Cpu } from './cpu.js';
 import { Decoded, OP_NAMES, Op, decode } from './decode.js';
 import { Interpreter, execute } from './interp.js';
 import { div, divu, mulh, mulhsu, mulhu, rem, remu } from './internal/mulh.js';
-import { TLB_SIZE } from './tlb.js';
+import { TLB_SIZE, tlbResetDirtyRange } from './tlb.js';
 import { TbExit, TranslationBlock } from './tb.js';
 import { TbHashTable } from './tbHash.js';
 import type { TbFunction } from './tb.js';
@@ -601,8 +601,7 @@ export class Translator {
     if (this.codeProtection !== null) {
       if (list.length === 1) this.codeProtection.protect(ramPage);
     } else if (!cpu.codePages[ramPage]) {
-      cpu.codePages[ramPage] = 1;
-      cpu.tlb.protectRamPage(ramPage);
+      tlbResetDirtyRange(cpu, ramPage, ramPage + 1);
     }
     if (!oneShot) this.translated++;
     if (this.trace) this.trace(tb);
