@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  Access, Decoded, Op, TB_CODE_BUDGET, TB_MAX_INSNS, TB_MAX_RUNS, TLB_SIZE, Tlb, createVirtMachine, decode,
+  Access, Clint, Cpu, Decoded, Op, SimpleBus, TB_CODE_BUDGET, TB_MAX_INSNS, TB_MAX_RUNS, TLB_SIZE, Tlb, Translator,
+  createVirtMachine, decode,
 } from '../src/index.js';
 import type { EngineKind, TranslationBlock, VirtMachine } from '../src/index.js';
 import { asm, exitOk, li, machineWith } from './asm.js';
@@ -135,6 +136,27 @@ describe('softmmu TLB', () => {
     expect(m.cpu.tlb.tagW[3 * TLB_SIZE + (0x80000 & (TLB_SIZE - 1))]).toBe(0x80000);
     const dv = new DataView(m.bus.ram.buffer);
     expect([dv.getUint32(0x800, true), dv.getUint32(0x804, true)]).toEqual([5, 5]);
+  });
+
+  it('without memory-core (SimpleBus), the translator keeps codePages itself: protect at translation, unprotect on a store', () => {
+    const bus = new SimpleBus(BASE, 1 << 16);
+    const cpu = new Cpu(bus, new Clint());
+    const dv = new DataView(bus.ram.buffer);
+    dv.setUint32(0, asm.addi(1, 0, 5), true);
+    dv.setUint32(4, asm.jal(0, 0), true);
+    const tr = new Translator(cpu);
+    const e = 3 * TLB_SIZE + (0x80000 & (TLB_SIZE - 1));
+    expect(cpu.vaddrToHost(BASE + 0x10, Access.STORE, 3)).toBe(0x10);
+    expect(cpu.tlb.tagW[e]).toBe(0x80000);
+    cpu.pc = BASE | 0;
+    expect(tr.lookup(cpu.pc)).not.toBeNull();
+    expect(cpu.codePages[0]).toBe(1);
+    expect([cpu.tlb.tagW[e], cpu.tlb.physW[e]]).toEqual([-1, -1]);
+    expect(cpu.vaddrToHost(BASE + 0x10, Access.STORE, 3)).toBe(-1);
+    cpu.st(BASE | 0, 4, asm.addi(1, 0, 7), -1);
+    expect(cpu.codePages[0]).toBe(0);
+    expect(tr.blocksOnPage(0)).toBe(0);
+    expect(tr.invalidated).toBe(1);
   });
 });
 
