@@ -2,13 +2,14 @@
  * Cross-thread code invalidation: pages of the RAM block whose translated code
  * must be dropped by a vCPU running in another thread.
  */
+import { bitsToWords, setBitAtomic } from '@memvisor/memory-core';
 import type { CodePageTbs } from '../virt/codePages.js';
 import { CODE_PAGE_SIZE } from '../virt/codePages.js';
 import { Ctl } from './protocol.js';
 
 /** Bytes of the queue's SharedArrayBuffer for a RAM block of `ramSize` bytes (one bit per page). */
 export function codeInvalidateQueueBytes(ramSize: number): number {
-  return Math.ceil(ramSize / CODE_PAGE_SIZE / 32) * 4;
+  return bitsToWords(Math.ceil(ramSize / CODE_PAGE_SIZE)) * 4;
 }
 
 /**
@@ -22,14 +23,14 @@ export function codeInvalidateQueueBytes(ramSize: number): number {
  * `Atomics.or`.
  */
 export class CodeInvalidateQueue implements CodePageTbs {
-  private readonly bits: Int32Array;
+  private readonly bits: Uint32Array;
   private readonly ctl: Int32Array;
   /** Pages queued (statistics). */
   queued = 0;
 
   /** @param buffer - the queue's bitmap; @param ctl - the vCPU's control words */
   constructor(buffer: SharedArrayBuffer, ctl: Int32Array) {
-    this.bits = new Int32Array(buffer);
+    this.bits = new Uint32Array(buffer);
     this.ctl = ctl;
   }
 
@@ -38,7 +39,7 @@ export class CodeInvalidateQueue implements CodePageTbs {
    * in another thread and cannot be the writer's.
    */
   invalidatePage(ramPage: number): boolean {
-    Atomics.or(this.bits, ramPage >>> 5, 1 << (ramPage & 31));
+    setBitAtomic(this.bits, ramPage);
     Atomics.store(this.ctl, Ctl.KICK, 1);
     this.queued++;
     return false;
