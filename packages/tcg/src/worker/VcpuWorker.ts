@@ -11,7 +11,7 @@ import { CodeInvalidateQueue, codeInvalidateQueueBytes } from './codeInvalidateQ
 import { VcpuDirtyLog } from './dirtyLog.js';
 import { VcpuWorkerError, VcpuWorkerTerminatedError } from './errors.js';
 import { CTL_BYTES, Cmd, Ctl, Run } from './protocol.js';
-import type { VcpuMessage, VcpuStatus, VcpuWorkerData } from './protocol.js';
+import type { SerializedError, VcpuMessage, VcpuStatus, VcpuWorkerData } from './protocol.js';
 import { SafePoint } from './safePoint.js';
 
 /** Options of {@link startVcpuWorker}. */
@@ -138,12 +138,13 @@ export class VcpuWorker {
     // the main thread does (both threads must run the same DirtyMemory); built code
     // starts the .js entry directly.
     const transferList = [channel.port2];
+    const execArgv = workerExecArgv(process.execArgv);
     this.worker = ts
       ? new Worker(
           `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`,
-          { eval: true, workerData: data, transferList, execArgv: [...process.execArgv, '--conditions=@memvisor/source'] },
+          { eval: true, workerData: data, transferList, execArgv: [...execArgv, '--conditions=@memvisor/source'] },
         )
-      : new Worker(url, { workerData: data, transferList });
+      : new Worker(url, { workerData: data, transferList, execArgv });
     let finish: (s: VcpuStatus) => void = () => {};
     this.finished = new Promise((res) => (finish = res));
     this.worker.on('message', (msg: VcpuMessage) => {
@@ -158,18 +159,32 @@ export class VcpuWorker {
       for (const f of w) f(msg.status);
       if (msg.status.state === 'exit' || msg.status.state === 'halted' || msg.status.state === 'error') finish(msg.status);
     });
-    this.worker.on('error', (e) => {
+    const fail = (info: SerializedError): void => {
+      if (this.failure !== null) return;
       this.parkDead();
-      const info = { name: e.name, message: e.message, stack: e.stack ?? '', facts: {} };
       this.failure = new VcpuWorkerError(info);
-      const status: VcpuStatus = { state: 'error', pc: 0, instret: 0, exitStatus: -1, error: e.message, errorInfo: info };
+      const status: VcpuStatus = { state: 'error', pc: 0, instret: 0, exitStatus: -1, error: info.message, errorInfo: info };
       this.last = status;
+      // Commands waiting for an answer get this status: the thread that would answer is gone.
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f(status);
       finish(status);
+    };
+    this.worker.on('error', (e) => fail({ name: e.name, message: e.message, stack: e.stack ?? '', facts: {} }));
+    // A thread that ends without an error event and without having reported its end
+    // (process.exit in a device callback, an exit code from a startup failure).
+    this.worker.on('exit', (code) => {
+      const state = this.last?.state;
+      if (this.terminated || state === 'exit' || state === 'halted' || state === 'error') return;
+      const message = `the vCPU worker thread ended with exit code ${code} before reporting the guest's end`;
+      fail({ name: 'Error', message, stack: '', facts: { exitCode: code } });
     });
   }
 
   private command(cmd: number): Promise<VcpuStatus> {
     if (this.terminated) return Promise.reject(new VcpuWorkerTerminatedError(`send command ${cmd}`));
+    if (this.failure !== null) return Promise.resolve(this.last!);
     const p = new Promise<VcpuStatus>((res) => this.waiters.push(res));
     Atomics.store(this.ctl, Ctl.CMD, cmd);
     Atomics.add(this.ctl, Ctl.WAKE, 1);
@@ -249,4 +264,19 @@ export class VcpuWorker {
  */
 export function startVcpuWorker(elf: Uint8Array, opts: VcpuWorkerOptions = {}): VcpuWorker {
   return new VcpuWorker(elf, opts);
+}
+
+/**
+ * The parent's Node options for the worker thread, less those a worker rejects:
+ * `--input-type` is for code given on the command line (`node --input-type=module
+ * -e ...`), and a worker started from a file with it inherited fails at once.
+ */
+export function workerExecArgv(parent: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    const a = parent[i]!;
+    if (a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=')) out.push(a);
+  }
+  return out;
 }
