@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,5 +57,15 @@ describe('the bundled CLI (scripts/bundle.ts, what bin/memvisor.js loads)', () =
     expect(ours).toContain(join(repo, 'packages/tcg/src/worker/vcpuThread.ts'));
     expect(ours).toContain(join(repo, 'packages/memory-core/src/index.ts'));
     expect(ours.filter((p) => p.includes('/dist/'))).toEqual([]);
+  });
+
+  it('bin/memvisor.js without a build says so, naming the missing bundle, and exits 1', () => {
+    const app = join(dir, 'unbuilt');
+    mkdirSync(join(app, 'bin'), { recursive: true });
+    copyFileSync(join(repo, 'packages/apps/bin/memvisor.js'), join(app, 'bin/memvisor.js'));
+    copyFileSync(join(repo, 'packages/apps/package.json'), join(app, 'package.json'));
+    const p = spawnSync(process.execPath, [join(app, 'bin/memvisor.js'), 'run', 'x.elf'], { encoding: 'utf8', timeout: 60_000 });
+    expect(p.status).toBe(1);
+    expect(p.stderr).toBe(`memvisor: the CLI is not built (no ${join(app, 'dist/bundle/memvisor.js')}); run npm run build\n`);
   });
 });
