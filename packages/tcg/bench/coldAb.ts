@@ -5,8 +5,9 @@
  * (ABBA order, generated block sources made unique per run as in `cold.ts`), so both
  * see the same machine load. On a shared, noisy machine the paired differences are far
  * steadier than two separate series. Prints each side's median `m.run()` time and the
- * median and spread of the differences B − A.
- * `COLD_A=/tmp/base/src/index.ts npx tsx --conditions=@memvisor/source packages/tcg/bench/coldAb.ts [pairs]`
+ * median and spread of the differences B − A. `--warm` times warm runs instead: the
+ * sources differ only between A and B, so each side's runs share V8's eval cache.
+ * `COLD_A=/tmp/base/src/index.ts npx tsx --conditions=@memvisor/source packages/tcg/bench/coldAb.ts [pairs] [--warm]`
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,23 +16,26 @@ import { fileURLToPath } from 'node:url';
 type Tcg = typeof import('../src/index.js');
 const here = dirname(fileURLToPath(import.meta.url));
 const elf = new Uint8Array(readFileSync(join(here, '../../../tools/guests/elf/bench.elf')));
-const pairs = Number(process.argv[2] ?? 20);
+const pairs = Number(process.argv.find((v) => /^\d+$/.test(v)) ?? 20);
+const warm = process.argv.includes('--warm');
 const pathA = process.env.COLD_A;
 if (pathA === undefined) throw new Error('set COLD_A to the src/index.ts of the tree to compare against');
 const a = (await import(pathA)) as Tcg;
 const b = (await import(process.env.COLD_B ?? '../src/index.js')) as Tcg;
 
 let runId = 0;
+let side = '';
 globalThis.Function = new Proxy(Function, {
   construct(target, args: unknown[]) {
     const s = args.map(String);
-    s[s.length - 1] += `\n//${runId}`;
+    s[s.length - 1] += warm ? `\n//${side}` : `\n//${runId}`;
     return Reflect.construct(target, s) as object;
   },
 });
 
 const once = (tcg: Tcg): number => {
   runId++;
+  side = tcg === a ? 'A' : 'B';
   const m = tcg.createVirtMachine({ engine: 'jit' });
   m.loadElf(elf);
   const t0 = performance.now();
@@ -58,6 +62,6 @@ const d = ta.map((x, i) => tb[i]! - x);
 const ds = sorted(d);
 const q = (p: number): number => ds[Math.min(ds.length - 1, Math.floor(p * ds.length))]!;
 console.log(
-  `A median ${median(ta).toFixed(1)} ms, B median ${median(tb).toFixed(1)} ms (${pairs} pairs); ` +
+  `${warm ? 'warm' : 'cold'}: A median ${median(ta).toFixed(1)} ms, B median ${median(tb).toFixed(1)} ms (${pairs} pairs); ` +
     `B-A median ${median(d).toFixed(1)} ms, quartiles ${q(0.25).toFixed(1)}..${q(0.75).toFixed(1)}, B faster in ${d.filter((x) => x < 0).length}/${pairs}`,
 );

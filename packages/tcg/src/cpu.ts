@@ -48,6 +48,12 @@ const PTE_A = 64;
 const PTE_D = 128;
 
 /**
+ * Most instructions the run loop lets blocks run before it looks at events again when
+ * neither a budget nor the timer sets an earlier point (see {@link Cpu.checkEvents}).
+ */
+export const EVENT_HORIZON = 0x3fffffff;
+
+/**
  * One RV32 hart: registers, CSRs, privilege, the softmmu TLB and the memory access
  * paths shared by the interpreter and translated code. Memory helpers take `k`, the
  * index of the instruction inside the running translation block (-1 outside one): on a
@@ -64,6 +70,8 @@ export class Cpu implements ClintCpu {
   eventAt = 0;
   /** Instruction budget end of the current run. */
   budgetAt = Infinity;
+  /** How far ahead of instret {@link Cpu.checkEvents} sets eventAt at most ({@link EVENT_HORIZON}). */
+  eventHorizon = EVENT_HORIZON;
   stopReason: StopReason = 'none';
   exitStatus = -1;
   /** Set by a stop request from outside the run loop. */
@@ -264,7 +272,11 @@ export class Cpu implements ClintCpu {
       this.loadRes = -1;
     }
     const deadline = this.clint.mtip() ? Infinity : this.clint.deadline();
-    this.eventAt = Math.min(this.budgetAt, deadline);
+    // Never Infinity: the blocks compare their instruction counter with this on every
+    // jump, and a small integer keeps those compares integer ones in every tier of V8
+    // (measured: cold and warm bench.elf runs about 6 ms faster). Coming back to the
+    // run loop once per eventHorizon instructions with nothing to do costs nothing.
+    this.eventAt = Math.min(this.budgetAt, deadline, this.instret + this.eventHorizon);
     return irq >= 0;
   }
 
