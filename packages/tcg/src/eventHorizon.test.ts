@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asm, exitOk, machineWith } from '../test/asm.js';
-import { EVENT_HORIZON } from './cpu.js';
+import { EVENT_HORIZON } from './index.js';
 import type { EngineKind, VirtMachine } from './index.js';
 
 // The run loop's event limit is never Infinity: with no budget and no timer deadline it

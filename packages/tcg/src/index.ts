@@ -13,7 +13,7 @@ export type { RunElfOptions, RunElfResult } from './runElf.js';
 export { loadElf, parseElf } from './elf.js';
 export type { ElfImage, ElfSegment } from './elf.js';
 export { ElfError, ElfFormatError, ElfSegmentError, ElfTruncatedError } from './errors.js';
-export { Cpu, Access } from './cpu.js';
+export { Cpu, Access, EVENT_HORIZON } from './cpu.js';
 export type { StopReason, InsnStartData, CodeWriteHook, CpuSharedBuffers } from './cpu.js';
 export { Interpreter, execute } from './interp.js';
 export { Translator, TB_MAX_INSNS, TB_MAX_RUNS, TB_CODE_BUDGET, TB_JMP_CACHE_SIZE, TB_AVG_GUEST_BYTES } from './translate.js';
