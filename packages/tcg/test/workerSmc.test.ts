@@ -31,7 +31,9 @@ function guest(code: number): Uint8Array {
   return elfOf(words);
 }
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+// Generous limits: a worker under tsx loads every source module in its own thread,
+// which takes seconds on a loaded 2-core machine.
+async function until(cond: () => boolean, what: string, ms = 40_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -52,14 +54,14 @@ async function stopAtCall(w: VcpuWorker): Promise<void> {
   expect(s.pc).toBe(CALL);
 }
 
-for (const ENGINE of ['jit', 'interp'] as const) describe(`${ENGINE}: main-thread stores to a page holding the vCPU worker's translated code`, () => {
+for (const ENGINE of ['jit', 'interp'] as const) describe(`${ENGINE}: main-thread stores to a page holding the vCPU worker's translated code`, { timeout: 90_000 }, () => {
   it('while the vCPU runs: the page is queued, the vCPU drops its blocks at its loop and runs the new code', async () => {
     const w = startVcpuWorker(guest(43), { ramSize: 1 << 20, slice: 10_000, engine: ENGINE });
     const counter = (): number => w.board.memory.ldlLe(COUNTER);
     await until(() => counter() > 1000, 'the old code to run a while (translated and cached)');
     patch(w);
     if (ENGINE === 'jit') expect(w.invalidations.queued).toBe(1);
-    const s = await Promise.race([w.finished, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+    const s = await Promise.race([w.finished, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]);
     expect(s).toMatchObject({ state: 'exit', exitStatus: 43 });
     await w.terminate();
   });
