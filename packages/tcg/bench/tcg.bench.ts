@@ -110,7 +110,7 @@ const cases: BenchCase[] = [
         unit: 'insn/s',
         baseline: 'reference interpreter, same ELF',
         baselineValue: rate(getInterp()),
-        note: `bench.elf ${getJit().insns} insns, best of 5 runs incl. translation`,
+        note: `bench.elf ${getJit().insns} insns, best of 5 runs incl. translation, in one process (warm: V8 reuses the optimized code of identical block sources; see tcg/bench-vs-qemu for a fresh process)`,
       }),
   },
   {
