@@ -1,7 +1,13 @@
 import {
+  bitmapClear,
+  bitmapCopy,
   bitmapCountOne,
+  bitmapFill,
   bitmapNew,
+  bitmapOr,
+  bitmapSet,
   findNextBit,
+  testBit,
   type DirtyMemory,
   type RamBlock,
 } from '@memvisor/memory-core';
@@ -208,8 +214,7 @@ export class RamBlockMigrationState {
     this.sync();
     const unsent = this.unsent;
     const redirtied = this.chunkHostPages(unsent);
-    const map = this.map;
-    for (let w = 0; w < map.length; w++) unsent[w] = (unsent[w] as number) | (map[w] as number);
+    bitmapOr(unsent, unsent, this.map, this.npages);
     return { block: this.block.idstr, ranges: this.discardRuns(unsent), redirtied };
   }
 
@@ -268,8 +273,11 @@ export class RamBlockMigrationState {
     const newPages = Math.ceil(this.block.usedLength / this.targetPageSize);
     const next = bitmapNew(newPages);
     const keep = Math.min(this.npages, newPages);
-    for (let p = 0; p < keep; p++) if (testBit(this.map, p)) next[p >>> 5] = (next[p >>> 5] as number) | (1 << (p & 31));
-    for (let p = keep; p < newPages; p++) next[p >>> 5] = (next[p >>> 5] as number) | (1 << (p & 31));
+    // Whole words of the old map, then the bits past `keep` made right: the
+    // old map's beyond a shrink cleared, the new pages of a growth set (dirty).
+    bitmapCopy(next, this.map, keep);
+    bitmapClear(next, keep, next.length * 32 - keep);
+    bitmapSet(next, keep, newPages - keep);
     this.map = next;
     this.npages = newPages;
     this.usedLength = this.block.usedLength;
@@ -287,12 +295,6 @@ export class RamBlockMigrationState {
 
 function allOnes(nbits: number): Uint32Array {
   const map = bitmapNew(nbits);
-  const full = nbits >>> 5;
-  map.fill(0xffffffff, 0, full);
-  if ((nbits & 31) !== 0) map[full] = 0xffffffff >>> (32 - (nbits & 31));
+  bitmapFill(map, nbits);
   return map;
-}
-
-function testBit(map: Uint32Array, page: number): boolean {
-  return (((map[page >>> 5] as number) >>> (page & 31)) & 1) !== 0;
 }
