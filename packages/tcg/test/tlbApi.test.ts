@@ -15,17 +15,21 @@ function sharedCpu(pages: number): CodePageCpu & { tlb: Tlb } {
   return { tlb: new Tlb(), codePages: new Uint8Array(new SharedArrayBuffer(pages)) };
 }
 
+/** A 1 MiB board without framebuffer, its code-page tracker and two vCPUs on shared memory (not yet registered). */
+function twoCpuBoard() {
+  const board = new VirtBoard({ ramSize: 1 << 20, framebuffer: false });
+  const pages = board.ramBlock.usedLength / PAGE;
+  const code = new CodePageProtection(board.dirtyMemory, board.ramBlock);
+  return { board, pages, code, a: sharedCpu(pages), b: sharedCpu(pages) };
+}
+
 function entry(mmu: number, va: number): number {
   return mmu * TLB_SIZE + ((va >>> 12) & (TLB_SIZE - 1));
 }
 
 describe('tlb_set_dirty takes the CPU and upgrades only its entries (upstream bcae01e468)', () => {
   it('after a sync, one vCPU\'s slow store makes the page fast for that vCPU alone; the other still fills no write entry', () => {
-    const board = new VirtBoard({ ramSize: 1 << 20, framebuffer: false });
-    const pages = board.ramBlock.usedLength / PAGE;
-    const code = new CodePageProtection(board.dirtyMemory, board.ramBlock);
-    const a = sharedCpu(pages);
-    const b = sharedCpu(pages);
+    const { board, pages, code, a, b } = twoCpuBoard();
     code.addCpu(a);
     code.addCpu(b);
     board.dirtyMemory.syncDirtyBitmap(board.ramBlock, bitmapNew(pages));
@@ -96,11 +100,7 @@ describe('the core TLB API takes the CPU (upstream bbd77c180d)', () => {
 
 describe('cpu_exec_init takes the CPU: a vCPU registers with the code-page tracker by CPU object (upstream 4bad9e392e)', () => {
   it('vCPUs get indexes in registration order; the same CPU, or a view on its shared cache, is refused with a typed error', () => {
-    const board = new VirtBoard({ ramSize: 1 << 20, framebuffer: false });
-    const pages = board.ramBlock.usedLength / PAGE;
-    const code = new CodePageProtection(board.dirtyMemory, board.ramBlock);
-    const a = sharedCpu(pages);
-    const b = sharedCpu(pages);
+    const { code, a, b } = twoCpuBoard();
     code.addCpu(a);
     const removeB = code.addCpu(b);
     expect(code.cpuList).toEqual([a, b]);
