@@ -46,6 +46,17 @@ function patch(w: VcpuWorker): void {
   w.board.memory.stlLe(FUNC, asm.jal(0, EXIT - FUNC));
 }
 
+/**
+ * Starts the guest exiting with `code` once patched and waits until the old FUNC
+ * has run a while (translated and cached); `counter` reads its call count.
+ */
+async function startedAndWarm(code: number, engine: 'jit' | 'interp'): Promise<{ w: VcpuWorker; counter: () => number }> {
+  const w = startVcpuWorker(guest(code), { ramSize: 1 << 20, slice: 10_000, engine });
+  const counter = (): number => w.board.memory.ldlLe(COUNTER);
+  await until(() => counter() > 1000, 'the old code to run a while (translated and cached)');
+  return { w, counter };
+}
+
 /** Stops the vCPU and steps it to the main loop's call (out of FUNC). */
 async function stopAtCall(w: VcpuWorker): Promise<void> {
   let s = await w.stop();
@@ -56,9 +67,7 @@ async function stopAtCall(w: VcpuWorker): Promise<void> {
 
 for (const ENGINE of ['jit', 'interp'] as const) describe(`${ENGINE}: main-thread stores to a page holding the vCPU worker's translated code`, { timeout: 90_000 }, () => {
   it('while the vCPU runs: the page is queued, the vCPU drops its blocks at its loop and runs the new code', async () => {
-    const w = startVcpuWorker(guest(43), { ramSize: 1 << 20, slice: 10_000, engine: ENGINE });
-    const counter = (): number => w.board.memory.ldlLe(COUNTER);
-    await until(() => counter() > 1000, 'the old code to run a while (translated and cached)');
+    const { w } = await startedAndWarm(43, ENGINE);
     patch(w);
     if (ENGINE === 'jit') expect(w.invalidations.queued).toBe(1);
     const s = await Promise.race([w.finished, new Promise<null>((r) => setTimeout(() => r(null), 40_000))]);
@@ -67,9 +76,7 @@ for (const ENGINE of ['jit', 'interp'] as const) describe(`${ENGINE}: main-threa
   });
 
   it('while the vCPU is stopped: not one call of the old code runs after resume', async () => {
-    const w = startVcpuWorker(guest(44), { ramSize: 1 << 20, slice: 10_000, engine: ENGINE });
-    const counter = (): number => w.board.memory.ldlLe(COUNTER);
-    await until(() => counter() > 1000, 'the old code to run a while');
+    const { w, counter } = await startedAndWarm(44, ENGINE);
     await stopAtCall(w);
     const before = counter();
     patch(w);
@@ -80,9 +87,7 @@ for (const ENGINE of ['jit', 'interp'] as const) describe(`${ENGINE}: main-threa
   });
 
   it('a stopped vCPU single-steps the new code, not the cached block', async () => {
-    const w = startVcpuWorker(guest(45), { ramSize: 1 << 20, slice: 10_000, engine: ENGINE });
-    const counter = (): number => w.board.memory.ldlLe(COUNTER);
-    await until(() => counter() > 1000, 'the old code to run a while');
+    const { w, counter } = await startedAndWarm(45, ENGINE);
     await stopAtCall(w);
     const before = counter();
     patch(w);
