@@ -66,6 +66,14 @@ let paused = data.startStopped;
 // Where the vCPU stands while paused; every command gets exactly one status reply.
 let state: VcpuStatus['state'] = paused ? 'stopped' : 'running';
 if (paused) acked = setRunState(ctl, Run.PARKED, acked);
+
+/** Leaves the run loop as `next` (stopped, exit, halted): parks (safe points pass) and reports it. */
+function park(next: VcpuStatus['state']): void {
+  state = next;
+  paused = true;
+  acked = setRunState(ctl, Run.PARKED, acked);
+  status(state);
+}
 try {
   const machine = new VirtMachine<AttachedVirtBoard>({
     engine: data.engine,
@@ -80,10 +88,7 @@ try {
     if (cmd === Cmd.QUIT) break;
     service(machine);
     if (cmd === Cmd.STOP) {
-      if (!paused) state = 'stopped';
-      paused = true;
-      acked = setRunState(ctl, Run.PARKED, acked);
-      status(state);
+      park(paused ? state : 'stopped');
     } else if (cmd === Cmd.RESUME) {
       if (state === 'stopped') {
         paused = false;
@@ -108,17 +113,8 @@ try {
     else acked = passSafePoint(ctl, acked);
     const r = machine.run(data.slice);
     flush();
-    if (r.reason === 'exit' || r.reason === 'halted') {
-      state = r.reason;
-      paused = true;
-      acked = setRunState(ctl, Run.PARKED, acked);
-      status(state);
-    } else if (r.reason === 'breakpoint') {
-      state = 'stopped';
-      paused = true;
-      acked = setRunState(ctl, Run.PARKED, acked);
-      status(state);
-    }
+    if (r.reason === 'exit' || r.reason === 'halted') park(r.reason);
+    else if (r.reason === 'breakpoint') park('stopped');
   }
 } catch (e) {
   acked = setRunState(ctl, Run.PARKED, acked);
