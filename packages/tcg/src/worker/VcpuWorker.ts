@@ -186,10 +186,15 @@ export class VcpuWorker {
     if (this.terminated) return Promise.reject(new VcpuWorkerTerminatedError(`send command ${cmd}`));
     if (this.failure !== null) return Promise.resolve(this.last!);
     const p = new Promise<VcpuStatus>((res) => this.waiters.push(res));
+    this.send(cmd);
+    return p;
+  }
+
+  /** Writes `cmd` into the control words and wakes a paused worker. */
+  private send(cmd: number): void {
     Atomics.store(this.ctl, Ctl.CMD, cmd);
     Atomics.add(this.ctl, Ctl.WAKE, 1);
     Atomics.notify(this.ctl, Ctl.WAKE);
-    return p;
   }
 
   /** Pauses the vCPU at its next slice boundary; resolves with where it stopped. */
@@ -248,9 +253,7 @@ export class VcpuWorker {
     if (this.terminated) return;
     this.terminated = true;
     this.stopFollowing();
-    Atomics.store(this.ctl, Ctl.CMD, Cmd.QUIT);
-    Atomics.add(this.ctl, Ctl.WAKE, 1);
-    Atomics.notify(this.ctl, Ctl.WAKE);
+    this.send(Cmd.QUIT);
     await this.worker.terminate();
     this.topologyPort.close();
     this.parkDead();
