@@ -14,19 +14,22 @@ import { Translator } from './translate.js';
 import { CodePageProtection } from './virt/codePages.js';
 import type { MemoryCoreBus } from './virt/memoryCoreBus.js';
 import { VirtBoard } from './virt/virtBoard.js';
+import { VIRT_BOARD_MEMMAP } from './virt/virtMemmap.js';
 import type { FramebufferGeometry, VirtBoardDevices, VirtMachineBoard } from './virt/virtBoard.js';
+
+const BOARD_MAP = VIRT_BOARD_MEMMAP;
 
 /**
  * Physical memory map of QEMU's `virt` board that memvisor implements, by device
- * (the CLINT spans QEMU's `riscv.aclint.swi` and `riscv.aclint.mtimer`); the map by
- * memory region, with QEMU's names, is `VIRT_BOARD_MEMMAP`.
+ * (the CLINT spans QEMU's `riscv.aclint.swi` and `riscv.aclint.mtimer`): a view of
+ * `VIRT_BOARD_MEMMAP`, the map by memory region with QEMU's names.
  */
 export const VIRT_MEMMAP = {
-  mrom: { base: 0x1000, size: 0xf000 },
-  test: { base: 0x100000, size: 0x1000 },
-  clint: { base: 0x2000000, size: 0xc000 },
-  uart0: { base: 0x10000000, size: 8 },
-  dram: { base: 0x80000000 },
+  mrom: { base: BOARD_MAP.mrom.base, size: BOARD_MAP.mrom.size },
+  test: { base: BOARD_MAP.test.base, size: BOARD_MAP.test.size },
+  clint: { base: BOARD_MAP.aclintSwi.base, size: BOARD_MAP.aclintSwi.size + BOARD_MAP.aclintMtimer.size },
+  uart0: { base: BOARD_MAP.uart0.base, size: BOARD_MAP.uart0.size },
+  dram: { base: BOARD_MAP.dram.base },
 } as const;
 
 /** Which execution engine runs guest code. */
