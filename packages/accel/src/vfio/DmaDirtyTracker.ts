@@ -1,4 +1,10 @@
-import type { MemoryListener, MemoryRegionSection, RamBlock, RegionDirtyLog } from '@memvisor/memory-core';
+import {
+  bitmapNew,
+  type MemoryListener,
+  type MemoryRegionSection,
+  type RamBlock,
+  type RegionDirtyLog,
+} from '@memvisor/memory-core';
 import { DmaFaultError, TrackerRegistrationError } from '../errors.js';
 
 /** VFIO migration (v1) device state bits: the device runs. */
@@ -235,7 +241,7 @@ export class DmaDirtyTracker implements MemoryListener {
   private logWrite(m: DmaMapping, off: number, n: number): void {
     let log = this.logs.get(m.region);
     if (log === undefined) {
-      log = new Uint32Array(new SharedArrayBuffer(Math.ceil(m.block.maxLength / this.pageBytes / 32) * 4));
+      log = bitmapNew(Math.ceil(m.block.maxLength / this.pageBytes));
       this.logs.set(m.region, log);
     }
     const last = Math.floor((off + n - 1) / this.pageBytes);
@@ -251,26 +257,27 @@ export class DmaDirtyTracker implements MemoryListener {
     const pb = this.pageBytes;
     const first = Math.floor(Number(section.offsetWithinRegion) / pb);
     const end = Math.min(Math.ceil((Number(section.offsetWithinRegion) + Number(section.size)) / pb), Math.ceil(block.usedLength / pb));
-    const pages = end - first;
-    if (pages <= 0) return;
-    const out = new Uint32Array(Math.ceil(pages / 32));
+    if (end <= first) return;
+    // Whole words of the log, from the one holding `first`: the report starts
+    // at that word's first page, with the bits outside [first, end) masked
+    // off (left in the log, and not reported), so no bit needs shifting.
+    const w0 = first >>> 5;
+    const wLast = (end - 1) >>> 5;
+    const out = new Uint32Array(wLast - w0 + 1);
     let any = false;
-    for (let w = first >>> 5; w <= (end - 1) >>> 5; w++) {
+    for (let w = w0; w <= wLast; w++) {
       if (log[w] === 0) continue;
-      const lo = Math.max(first, w * 32) - w * 32;
-      const hi = Math.min(end, w * 32 + 32) - w * 32;
-      const mask = hi - lo === 32 ? 0xffffffff : (((1 << (hi - lo)) - 1) << lo) >>> 0;
-      let v = (Atomics.and(log, w, ~mask) & mask) >>> 0;
-      while (v !== 0) {
-        const j = 31 - Math.clz32(v & -v);
-        v = (v & (v - 1)) >>> 0;
-        const k = w * 32 + j - first;
-        out[k >>> 5] = (out[k >>> 5] as number) | (1 << (k & 31));
+      const lo = w === w0 ? first & 31 : 0;
+      const hi = w === wLast ? ((end - 1) & 31) + 1 : 32;
+      const mask = ((0xffffffff >>> (32 - (hi - lo))) << lo) >>> 0;
+      const v = (Atomics.and(log, w, ~mask) & mask) >>> 0;
+      if (v !== 0) {
+        out[w - w0] = v;
         any = true;
       }
     }
     if (!any) return;
     const global = this.dirtyLog.system.state.globalDirtyLog;
-    this.dirtyLog.ramList.dirtyMemory.setDirtyLebitmap(out, block.offset + first * pb, pages, global);
+    this.dirtyLog.ramList.dirtyMemory.setDirtyLebitmap(out, block.offset + w0 * 32 * pb, end - w0 * 32, global);
   }
 }
