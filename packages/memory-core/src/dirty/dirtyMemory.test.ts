@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA } from '../topology/types.js';
 import { DIRTY_CLIENTS_ALL, DIRTY_CLIENTS_NOCODE, DirtyMemory, SYNC_KERNEL_MIN_BLOCK_PAGES } from './dirtyMemory.js';
 import { DirtyBitmapSizeError, DirtyClientError, DirtyMemoryAttachedError, DirtyRangeError } from './errors.js';
-import { bitmapFromLe } from './bitmap.js';
+import { bitmapFromLe, clearBit, testBit } from './bitmap.js';
 
 const PS = 4096;
 /** Small bitmap blocks so that ranges straddle block boundaries. */
@@ -311,7 +311,7 @@ describe('DirtyMemory semantics', () => {
   describe('syncMigrationRound (double-buffered MIGRATION bitmap)', () => {
     /** Bit p of a per-block bitmap list, as migrationBitmap lays it out. */
     const bitOf = (blocks: readonly Uint32Array[], bp: number, p: number): number =>
-      (((blocks[Math.floor(p / bp)] as Uint32Array)[(p % bp) >>> 5] as number) >>> (p % 32)) & 1;
+      testBit(blocks[Math.floor(p / bp)] as Uint32Array, p % bp) ? 1 : 0;
 
     for (const syncKernel of [true, false]) {
       it(`moves every MIGRATION bit into the migration bitmap and counts the new ones, round after round (${syncKernel ? 'wasm' : 'JS'})`, () => {
@@ -330,8 +330,7 @@ describe('DirtyMemory semantics', () => {
               // The migration sends some pages: their bits leave the migration bitmap.
               const bmap = dm.migrationBitmap();
               for (const p of sent) {
-                const b = bmap[Math.floor(p / BP)] as Uint32Array;
-                b[(p % BP) >>> 5] = (b[(p % BP) >>> 5] as number) & ~(1 << (p % 32));
+                clearBit(bmap[Math.floor(p / BP)] as Uint32Array, p % BP);
                 migrated.delete(p);
               }
               const half = dm.blocksOf(DIRTY_MEMORY_MIGRATION);

@@ -3,7 +3,7 @@ import { MemorySystem } from '../topology/MemorySystem.js';
 import { DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA } from '../topology/types.js';
 import type { MemoryListener, MemoryRegionSection } from '../listener/MemoryListener.js';
 import { RamList } from '../ram/ramList.js';
-import { bitmapNew, bitmapFromLe } from './bitmap.js';
+import { bitmapNew, bitmapFromLe, testBit } from './bitmap.js';
 import { RegionDirtyLog } from './regionDirtyLog.js';
 import { DirtyClientError, DirtyRangeError, NoRamBlockError } from './errors.js';
 
@@ -223,10 +223,7 @@ describe('RegionDirtyLog: log_clear gets the section trimmed to the cleared rang
     const { sys, log, block, kvm, dm } = machine();
     sys.globalDirtyLogStart();
     expect(log.syncMigrationRound()).toBe(PAGES); // the bulk stage: a new block is all dirty
-    const page = (p: number): number => {
-      const q = block.offset / PS + p;
-      return ((dm.migrationBitmap()[0]![q >>> 5] as number) >>> (q & 31)) & 1;
-    };
+    const page = (p: number): number => (testBit(dm.migrationBitmap()[0]!, block.offset / PS + p) ? 1 : 0);
     for (const b of dm.migrationBitmap()) b.fill(0);
     kvm.guestWrite('ram', 12, 1); // only the listener knows
     kvm.clears.length = 0;
