@@ -37,7 +37,13 @@ export const VM_SUBSECTION = 0x05;
 export const CRASH_OCCURRED_SUBSECTION = 'cpu_common/crash_occurred';
 
 const SECTION = 'cpu';
-const N_CSR = 20;
+/** The CSRs of the `cpu` section, in stream order (save and load both walk this list). */
+const CSR_FIELDS = [
+  'mstatus', 'medeleg', 'mideleg', 'mie', 'mipSw', 'mtvec', 'mscratch', 'mepc', 'mcause',
+  'mtval', 'mcounteren', 'mcountinhibit', 'scounteren', 'stvec', 'sscratch', 'sepc', 'scause',
+  'stval', 'satp', 'fcsr',
+] as const satisfies readonly (keyof Cpu)[];
+const N_CSR = CSR_FIELDS.length;
 
 /** Base class of the errors {@link loadCpuState} throws; the CPU is left as it was. */
 export abstract class CpuStateError extends MemvisorError {
@@ -153,14 +159,6 @@ interface ParsedCpuState {
   mtimecmp: bigint;
   timeDelta: number;
   crashOccurred: boolean;
-}
-
-function csrValues(cpu: Cpu): number[] {
-  return [
-    cpu.mstatus, cpu.medeleg, cpu.mideleg, cpu.mie, cpu.mipSw, cpu.mtvec, cpu.mscratch, cpu.mepc, cpu.mcause,
-    cpu.mtval, cpu.mcounteren, cpu.mcountinhibit, cpu.scounteren, cpu.stvec, cpu.sscratch, cpu.sepc, cpu.scause,
-    cpu.stval, cpu.satp, cpu.fcsr,
-  ];
 }
 
 class Writer {
@@ -301,7 +299,7 @@ export function saveCpuState(cpu: Cpu): Uint8Array {
   for (let i = 1; i < 32; i++) w.u32(cpu.x[i]!);
   w.u8(cpu.priv);
   w.u64(BigInt(cpu.instret));
-  for (const v of csrValues(cpu)) w.u32(v);
+  for (const f of CSR_FIELDS) w.u32(cpu[f]);
   for (let i = 0; i < 4; i++) w.u32(cpu.pmpcfg[i]!);
   for (let i = 0; i < 16; i++) w.u32(cpu.pmpaddr[i]!);
   w.u8(cpu.loadRes === -1 ? 0 : 1);
@@ -410,27 +408,9 @@ export function loadCpuState(cpu: Cpu, bytes: Uint8Array): void {
   cpu.x.set(s.x);
   cpu.priv = s.priv;
   cpu.instret = s.instret;
-  const c = s.csrs;
-  cpu.mstatus = c[0]!;
-  cpu.medeleg = c[1]!;
-  cpu.mideleg = c[2]!;
-  cpu.mie = c[3]!;
-  cpu.mipSw = c[4]!;
-  cpu.mtvec = c[5]!;
-  cpu.mscratch = c[6]!;
-  cpu.mepc = c[7]!;
-  cpu.mcause = c[8]!;
-  cpu.mtval = c[9]!;
-  cpu.mcounteren = c[10]!;
-  cpu.mcountinhibit = c[11]!;
-  cpu.scounteren = c[12]!;
-  cpu.stvec = c[13]!;
-  cpu.sscratch = c[14]!;
-  cpu.sepc = c[15]!;
-  cpu.scause = c[16]!;
-  cpu.stval = c[17]!;
-  cpu.satp = c[18]!;
-  cpu.fcsr = c[19]!;
+  CSR_FIELDS.forEach((f, i) => {
+    cpu[f] = s.csrs[i]!;
+  });
   cpu.pmpaddr.set(s.pmpaddr);
   // Through the CSR path, from all-clear, so the hart's PMP summary follows the entries.
   cpu.pmpcfg.fill(0);
