@@ -1,5 +1,6 @@
 import {
   bitmapNew,
+  bitmapSetAtomic,
   type MemoryListener,
   type MemoryRegionSection,
   type RamBlock,
@@ -244,8 +245,8 @@ export class DmaDirtyTracker implements MemoryListener {
       log = bitmapNew(Math.ceil(m.block.maxLength / this.pageBytes));
       this.logs.set(m.region, log);
     }
-    const last = Math.floor((off + n - 1) / this.pageBytes);
-    for (let p = Math.floor(off / this.pageBytes); p <= last; p++) Atomics.or(log, p >>> 5, 1 << (p & 31));
+    const first = Math.floor(off / this.pageBytes);
+    bitmapSetAtomic(log, first, Math.floor((off + n - 1) / this.pageBytes) - first + 1);
   }
 
   /** Moves the logged pages of `section` into the RAM dirty bitmaps (vfio_get_dirty_bitmap). */
