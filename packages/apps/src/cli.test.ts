@@ -3,20 +3,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from './cli.js';
+import { run } from '../test/runCli.js';
 import { errorReply, UnknownCommandError } from './errorReply.js';
 import { UsageError } from './io.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MACHINES = join(here, '../machines');
 const FIXTURES = join(here, '../../../tools/qemu-fixtures/7.2');
-
-async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const status = await main(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { status, out, err };
-}
 
 function tmpFile(name: string, text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'memvisor-cli-')), name);

@@ -3,16 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createVirtMachine } from '@memvisor/tcg';
-import { main } from '../cli.js';
+import { run } from '../../test/runCli.js';
 
 const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../../tools/guests/elf');
-
-async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const status = await main(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { status, out, err };
-}
 
 /** Pages of RAM whose bytes differ after the guest ran to its exit in this thread. */
 function pagesChangedBy(name: string): number {

@@ -2,16 +2,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from '../cli.js';
+import { run } from '../../test/runCli.js';
 
 const GUESTS = join(dirname(fileURLToPath(import.meta.url)), '../../../../tools/guests');
-
-async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const status = await main(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { status, out, err };
-}
 
 function fixture(name: string): { out: string; status: number } {
   return {
