@@ -28,10 +28,10 @@ export class InputFileError extends MemvisorError {
   readonly kind = 'input-file';
 }
 
-/** Reads a text file; an unreadable one becomes an {@link InputFileError} naming it. */
-export function readText(file: string): string {
+/** Reads `file` with `read`; an unreadable file becomes an {@link InputFileError} naming it. */
+function readInput<T>(file: string, read: (file: string) => T): T {
   try {
-    return readFileSync(file, 'utf8');
+    return read(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
@@ -39,6 +39,10 @@ export function readText(file: string): string {
   }
 }
 
+/** Reads a text file; an unreadable one becomes an {@link InputFileError} naming it. */
+export function readText(file: string): string {
+  return readInput(file, (f) => readFileSync(f, 'utf8'));
+}
 
 /** The one file argument a command takes (`what` names it in messages, e.g. `GUEST.elf`). */
 export function onePositional(positionals: readonly string[], what: string): string {
@@ -57,14 +61,8 @@ export function parseEngine(value: string | undefined): 'jit' | 'interp' {
 
 /** Reads a binary file (a guest ELF); an unreadable one becomes an {@link InputFileError} naming it. */
 export function readBinary(file: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new InputFileError(`${file}: cannot read: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  return readInput(file, (f) => new Uint8Array(readFileSync(f)));
 }
-
 
 /**
  * Parses a command's arguments strictly (plus `-h`/`--help`); an unknown or
