@@ -145,13 +145,8 @@ export interface TlbDirtyView {
  * CPU, not its architecture state). A `Cpu` fits, and so does a view on a vCPU running
  * in another thread (its TLB and page cache on shared memory).
  */
-export interface TlbCpu {
+export interface TlbCpu extends TlbDirtyView {
   readonly tlb: Tlb;
-  /**
-   * One byte per page of the RAM block: nonzero while stores to the page must take the
-   * slow path (QEMU's TLB_NOTDIRTY).
-   */
-  readonly codePages: Uint8Array;
   /** Called after a flush of the whole TLB (the jump cache follows it). */
   readonly onTlbFlush?: (() => void) | null;
 }
