@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DIRTY_MEMORY_MIGRATION, bitmapOr, testBit } from '@memvisor/memory-core';
+import { DIRTY_MEMORY_MIGRATION, bitmapOr, setBit, testBit } from '@memvisor/memory-core';
 import { startVcpuWorker } from '../src/index.js';
 import type { EngineKind } from '../src/index.js';
 import { asm, li } from './asm.js';
@@ -55,7 +55,7 @@ describe('live-migration invariant with the vCPU in a worker and migration on th
       const block = w.board.ramBlock;
       const live = (): Uint32Array => {
         const bits = w.dirty.bitmap();
-        for (let p = 0; p < pages; p++) if (dm.getDirty(block.offset + p * PAGE, 1, DIRTY_MEMORY_MIGRATION)) bits[p >>> 5]! |= 1 << (p & 31);
+        for (let p = 0; p < pages; p++) if (dm.getDirty(block.offset + p * PAGE, 1, DIRTY_MEMORY_MIGRATION)) setBit(bits, p);
         return bits;
       };
       let done = false;
