@@ -45,23 +45,19 @@ export function mtreeCommand(args: string[], io: CliIo): number {
   if (fromQemu !== undefined && positionals.length > 0) {
     throw new UsageError(`give either SPEC.json or --from-qemu TREE.txt, not both (got ${positionals.join(' ')})`);
   }
-  if (fromQemu === undefined) onePositional(positionals, 'SPEC.json'); // usage errors before any file is read
+  // Usage errors before any file is read.
+  const file = fromQemu ?? onePositional(positionals, 'SPEC.json');
   if (values.flat !== undefined && fromQemu === undefined) {
     throw new UsageError('--flat FLAT.txt goes with --from-qemu TREE.txt');
   }
 
-  let spec: MachineSpec;
-  let file: string;
-  if (fromQemu !== undefined) {
-    file = fromQemu;
-    spec = parseQemuMtree(readText(fromQemu), {
-      treeFile: fromQemu,
-      ...(values.flat !== undefined ? { flat: readText(values.flat), flatFile: values.flat } : {}),
-    });
-  } else {
-    file = onePositional(positionals, 'SPEC.json');
-    spec = parseSpecJson(readText(file), file);
-  }
+  const spec: MachineSpec =
+    fromQemu !== undefined
+      ? parseQemuMtree(readText(fromQemu), {
+          treeFile: fromQemu,
+          ...(values.flat !== undefined ? { flat: readText(values.flat), flatFile: values.flat } : {}),
+        })
+      : parseSpecJson(readText(file), file);
   if (values.json) {
     io.stdout(JSON.stringify(spec, null, 2) + '\n');
     return 0;
