@@ -24,7 +24,6 @@ export class UnknownCommandError extends UsageError {
   override readonly kind = 'unknown-command';
   constructor(readonly command: string) {
     super(`unknown command ${command}`);
-    this.name = 'UnknownCommandError';
   }
 }
 
