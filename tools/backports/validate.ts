@@ -187,50 +187,55 @@ export function checkBackports(input: BackportsInput, strict = false): CheckResu
       });
     }
   }
-  let expectedReadme: string | undefined;
   // With an entry missing or unreadable the generated lists cannot be right
   // anyway; that entry's own problem is the one to report.
   const complete = entries.size === input.upstream.length;
-  const readmeFile = 'docs/backports/README.md';
-  if (input.readme === undefined) {
-    problems.push({ commit: undefined, file: readmeFile, message: 'the README does not exist' });
-  } else {
-    try {
-      expectedReadme = updateReadme(input.readme, input.upstream, entries);
-      if (complete && expectedReadme !== input.readme) {
-        problems.push({
-          commit: undefined,
-          file: readmeFile,
-          message: 'the generated table or counts are out of date; run "npx tsx backports/check.ts --write" in tools/ and commit the result',
-        });
-      }
-    } catch (error) {
-      if (!(error instanceof ReadmeMarkerError)) throw error;
-      problems.push({ commit: undefined, file: readmeFile, message: error.message });
-    }
-  }
-  const expectedPackageReadmes = new Map<string, string>();
-  for (const pkg of input.workspacePackages) {
-    const file = `packages/${pkg}/README.md`;
-    const text = input.readRepoFile(file);
+  /**
+   * One file with a generated part: its text as `regenerate` makes it, or
+   * undefined when it cannot be made. A missing file, a missing marker, or
+   * (with every entry read) a stale generated part is a problem.
+   */
+  const checkGenerated = (
+    file: string,
+    text: string | undefined,
+    regenerate: (text: string) => string,
+    missing: string,
+    stale: string,
+  ): string | undefined => {
     if (text === undefined) {
-      problems.push({ commit: undefined, file, message: 'the package has no README (it lists the upstream commits the package implements)' });
-      continue;
+      problems.push({ commit: undefined, file, message: missing });
+      return undefined;
     }
     try {
-      const want = updatePackageReadme(text, pkg, input.upstream, entries);
-      expectedPackageReadmes.set(file, want);
+      const want = regenerate(text);
       if (complete && want !== text) {
-        problems.push({
-          commit: undefined,
-          file,
-          message: 'the list of upstream commits is out of date; run "npx tsx backports/check.ts --write" in tools/ and commit the result',
-        });
+        problems.push({ commit: undefined, file, message: `${stale}; run "npx tsx backports/check.ts --write" in tools/ and commit the result` });
       }
+      return want;
     } catch (error) {
       if (!(error instanceof ReadmeMarkerError)) throw error;
       problems.push({ commit: undefined, file, message: error.message });
+      return undefined;
     }
+  };
+  const expectedReadme = checkGenerated(
+    'docs/backports/README.md',
+    input.readme,
+    (text) => updateReadme(text, input.upstream, entries),
+    'the README does not exist',
+    'the generated table or counts are out of date',
+  );
+  const expectedPackageReadmes = new Map<string, string>();
+  for (const pkg of input.workspacePackages) {
+    const file = `packages/${pkg}/README.md`;
+    const want = checkGenerated(
+      file,
+      input.readRepoFile(file),
+      (text) => updatePackageReadme(text, pkg, input.upstream, entries),
+      'the package has no README (it lists the upstream commits the package implements)',
+      'the list of upstream commits is out of date',
+    );
+    if (want !== undefined) expectedPackageReadmes.set(file, want);
   }
   return { problems, warnings, entries, expectedReadme, expectedPackageReadmes };
 }
