@@ -3,8 +3,10 @@ import type { RegionOpsDevice } from './regionOps.js';
 
 const LSR_DR = 0x01;
 const LSR_OE = 0x02;
+const LSR_BI = 0x10;
 const LSR_THRE_TEMT = 0x60;
 const IER_THRI = 0x02;
+const LCR_DLAB = 0x80;
 const FCR_FE = 0x01;
 const MCR_LOOP = 0x10;
 const FIFO_LEN = 16;
@@ -53,7 +55,7 @@ export class Uart16550 implements RegionOpsDevice {
 
   /** Reads the register at `offset` (modulo 8); `size` does not matter, as in QEMU. */
   read(offset: number, _size: number): number {
-    const dlab = (this.lcr & 0x80) !== 0;
+    const dlab = (this.lcr & LCR_DLAB) !== 0;
     switch (offset & 7) {
       case 0:
         if (dlab) return this.divider & 0xff;
@@ -71,7 +73,7 @@ export class Uart16550 implements RegionOpsDevice {
         return this.mcr;
       case 5: {
         const v = this.lsr;
-        this.lsr &= ~(LSR_OE | 0x10); // overrun and break are reported once
+        this.lsr &= ~(LSR_OE | LSR_BI); // overrun and break are reported once
         return v;
       }
       case 6:
@@ -87,7 +89,7 @@ export class Uart16550 implements RegionOpsDevice {
 
   /** Writes the low byte of `value` to the register at `offset` (modulo 8). */
   write(offset: number, _size: number, value: number): void {
-    const dlab = (this.lcr & 0x80) !== 0;
+    const dlab = (this.lcr & LCR_DLAB) !== 0;
     value &= 0xff;
     switch (offset & 7) {
       case 0:
@@ -175,10 +177,10 @@ export class Uart16550 implements RegionOpsDevice {
         this.rxHead = (this.rxHead + 1) % FIFO_LEN;
         this.rxCount--;
       }
-      if (this.rxCount === 0) this.lsr &= ~(LSR_DR | 0x10);
+      if (this.rxCount === 0) this.lsr &= ~(LSR_DR | LSR_BI);
     } else {
       v = this.rbr;
-      this.lsr &= ~(LSR_DR | 0x10);
+      this.lsr &= ~(LSR_DR | LSR_BI);
     }
     return v;
   }
