@@ -6,6 +6,7 @@
  */
 import { record, timeMs, timePairMs, type BenchCase } from '../../../tools/bench/harness.js';
 import { DirtyMemory, DIRTY_CLIENTS_NOCODE } from '../src/dirty/dirtyMemory.js';
+import { setBit } from '../src/dirty/bitmap.js';
 import { createSyncKernelBlock } from '../src/dirty/syncKernel.js';
 import { DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA } from '../src/topology/types.js';
 
@@ -45,9 +46,7 @@ const syncCase: BenchCase = {
       const bp = dm.blockPages;
       for (let i = 0; i < dirty.length; i++) {
         const p = dirty[i] as number;
-        const b = blocks[Math.floor(p / bp)] as Uint32Array;
-        const off = p % bp;
-        b[off >>> 5] = (b[off >>> 5] as number) | (1 << (off & 31));
+        setBit(blocks[Math.floor(p / bp)] as Uint32Array, p % bp);
       }
     };
     /**
