@@ -5,14 +5,9 @@
  * kernel), each compared, in the same run, with the naive byte loop over the
  * same pages.
  */
+import { hostWebAssembly } from '@memvisor/memory-core';
 import { record, timeMs, type BenchCase } from '../../../tools/bench/harness.js';
 import { bufferIsZero, registerZeroScanMemory } from '../src/zero/bufferIsZero.js';
-
-/** The WebAssembly JS API (the packages compile without the DOM lib). */
-const Wasm = (globalThis as unknown as {
-  WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { readonly buffer: ArrayBufferLike } };
-}).WebAssembly;
-
 
 const PAGE = 4096;
 const RAM = 16 * 1024 * 1024;
@@ -22,7 +17,7 @@ function naiveIsZero(bytes: Uint8Array, offset: number, length: number): boolean
   return true;
 }
 
-/** Mean ms to classify every page of `ram` with `isZero`; checks that all were found zero. */
+/** Median ms to classify every page of `ram` with `isZero`; checks that all were found zero. */
 async function scanMs(name: string, ram: Uint8Array, isZero: (b: Uint8Array, o: number, l: number) => boolean): Promise<number> {
   let zero = 0;
   const ms = await timeMs(name, () => {
@@ -62,7 +57,8 @@ function scanCase(id: string, what: string, makeRam: () => Uint8Array | null): B
 const cases: BenchCase[] = [
   scanCase('migration/buffer-is-zero-sab', 'SharedArrayBuffer, JS word loop', () => new Uint8Array(new SharedArrayBuffer(RAM))),
   scanCase('migration/buffer-is-zero-wasm', 'shared wasm memory, SIMD kernel', () => {
-    const memory = new Wasm.Memory({ initial: RAM / 65536, maximum: RAM / 65536, shared: true });
+    if (hostWebAssembly === undefined) return null;
+    const memory = new hostWebAssembly.Memory({ initial: RAM / 65536, maximum: RAM / 65536, shared: true });
     return registerZeroScanMemory(memory) ? new Uint8Array(memory.buffer) : null;
   }),
 ];
