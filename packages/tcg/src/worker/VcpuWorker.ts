@@ -2,7 +2,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { loadElf } from '../elf.js';
 import { Tlb } from '../tlb.js';
-import { CodePageProtection } from '../virt/codePages.js';
+import { CODE_PAGE_SIZE, CodePageProtection } from '../virt/codePages.js';
 import type { CodePageCpu } from '../virt/codePages.js';
 import { VirtBoard } from '../virt/virtBoard.js';
 import type { FramebufferGeometry } from '../virt/virtBoard.js';
@@ -102,7 +102,7 @@ export class VcpuWorker {
 
     this.ctl = new Int32Array(new SharedArrayBuffer(CTL_BYTES));
     const tlb = new Tlb();
-    const cache = new Uint8Array(new SharedArrayBuffer(block.usedLength / 4096));
+    const cache = new Uint8Array(new SharedArrayBuffer(block.usedLength / CODE_PAGE_SIZE));
     const view: CodePageCpu = { codePages: cache, tlb };
     this.codePages = new CodePageProtection(this.board.dirtyMemory, block);
     this.codePages.addCpu(view);
