@@ -11,10 +11,7 @@ import type { EngineKind, TranslationBlock, VirtMachine } from './index.js';
 const BASE = 0x80000000;
 
 function run(words: number[], engine: EngineKind, budget = 100_000, at = 0): { m: VirtMachine; tbs: TranslationBlock[] } {
-  const m = machineWith([], engine, 1 << 20);
-  const dv = new DataView(m.bus.ram.buffer, m.bus.ram.byteOffset);
-  words.forEach((w, k) => dv.setUint32(at + k * 4, w >>> 0, true));
-  m.cpu.pc = (BASE + at) | 0;
+  const m = machineWith(words, engine, { at });
   const tbs: TranslationBlock[] = [];
   m.translator.trace = (tb) => tbs.push(tb);
   m.run(budget);

@@ -43,11 +43,22 @@ export function exitOk(): number[] {
   return [...li(31, 0x100000), ...li(30, 0x5555), asm.sw(30, 31, 0), asm.jal(0, 0)];
 }
 
-/** A virt machine with `words` at 0x80000000 and the hart starting there in M-mode. */
-export function machineWith(words: number[], engine: EngineKind, ramSize = 1 << 20): VirtMachine {
-  const m = createVirtMachine({ engine, ramSize });
+/** Options of {@link machineWith}. */
+export interface MachineWithOptions {
+  /** Guest RAM in bytes (default 1 MiB). */
+  ramSize?: number;
+  /** Byte offset in RAM of the first word, where the hart starts (default 0). */
+  at?: number;
+  /** Receives the bytes the guest sends to the UART. */
+  onUart?: (byte: number) => void;
+}
+
+/** A virt machine with `words` at 0x80000000 + `at` and the hart starting there in M-mode. */
+export function machineWith(words: number[], engine: EngineKind, opts: MachineWithOptions = {}): VirtMachine {
+  const at = opts.at ?? 0;
+  const m = createVirtMachine({ engine, ramSize: opts.ramSize ?? 1 << 20, ...(opts.onUart ? { onUart: opts.onUart } : {}) });
   const dv = new DataView(m.bus.ram.buffer, m.bus.ram.byteOffset);
-  words.forEach((w, k) => dv.setUint32(k * 4, w >>> 0, true));
-  m.cpu.pc = 0x80000000 | 0;
+  words.forEach((w, k) => dv.setUint32(at + k * 4, w >>> 0, true));
+  m.cpu.pc = (0x80000000 + at) | 0;
   return m;
 }
