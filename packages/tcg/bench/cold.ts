@@ -12,27 +12,17 @@
  * `npx tsx --conditions=@memvisor/source packages/tcg/bench/cold.ts [N] [--warm]`
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BENCH_ELF, tagBlockSources } from './benchElf.js';
 
 const { createVirtMachine } = (await import(process.env.COLD_SRC ?? '../src/index.js')) as typeof import('../src/index.js');
 
-const elfPath = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests/elf/bench.elf');
-const elf = new Uint8Array(readFileSync(elfPath));
+const elf = new Uint8Array(readFileSync(BENCH_ELF));
 const n = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 9);
 const warm = process.argv.includes('--warm');
 const label = process.env.COLD_LABEL ?? '';
 
 let runId = 0;
-if (!warm) {
-  globalThis.Function = new Proxy(Function, {
-    construct(target, args: unknown[]) {
-      const a = args.map(String);
-      a[a.length - 1] += `\n//${runId}`;
-      return Reflect.construct(target, a) as object;
-    },
-  });
-}
+if (!warm) tagBlockSources(() => runId);
 
 // The main thread's CPU time (ns on CPU, from schedstat): less disturbed than wall time
 // by other processes on a loaded machine; zero where /proc is missing.

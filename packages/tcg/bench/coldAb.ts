@@ -10,12 +10,10 @@
  * `COLD_A=/tmp/base/src/index.ts npx tsx --conditions=@memvisor/source packages/tcg/bench/coldAb.ts [pairs] [--warm]`
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BENCH_ELF, tagBlockSources } from './benchElf.js';
 
 type Tcg = typeof import('../src/index.js');
-const here = dirname(fileURLToPath(import.meta.url));
-const elf = new Uint8Array(readFileSync(join(here, '../../../tools/guests/elf/bench.elf')));
+const elf = new Uint8Array(readFileSync(BENCH_ELF));
 const pairs = Number(process.argv.find((v) => /^\d+$/.test(v)) ?? 20);
 const warm = process.argv.includes('--warm');
 const pathA = process.env.COLD_A;
@@ -25,13 +23,7 @@ const b = (await import(process.env.COLD_B ?? '../src/index.js')) as Tcg;
 
 let runId = 0;
 let side = '';
-globalThis.Function = new Proxy(Function, {
-  construct(target, args: unknown[]) {
-    const s = args.map(String);
-    s[s.length - 1] += warm ? `\n//${side}` : `\n//${runId}`;
-    return Reflect.construct(target, s) as object;
-  },
-});
+tagBlockSources(() => (warm ? side : runId));
 
 const once = (tcg: Tcg): number => {
   runId++;

@@ -5,12 +5,10 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runElfBytes } from '../src/index.js';
+import { BENCH_ELF, QEMU_ARGS } from './benchElf.js';
 
-const elfPath = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests/elf/bench.elf');
-const elf = new Uint8Array(readFileSync(elfPath));
+const elf = new Uint8Array(readFileSync(BENCH_ELF));
 const n = Number(process.argv[2] ?? 7);
 const withQemu = !process.argv.includes('--no-qemu');
 const ours: number[] = [];
@@ -24,7 +22,7 @@ for (let i = 0; i < n; i++) {
   insns = r.instret;
   if (withQemu) {
     const q0 = performance.now();
-    const p = spawnSync('qemu-system-riscv32', ['-M', 'virt', '-bios', 'none', '-kernel', elfPath, '-nographic', '-serial', 'stdio', '-monitor', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawnSync('qemu-system-riscv32', QEMU_ARGS, { stdio: ['ignore', 'pipe', 'pipe'] });
     qemu.push(performance.now() - q0);
     if (p.status !== 0) throw new Error('qemu failed');
   }

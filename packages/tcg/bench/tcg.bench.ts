@@ -7,8 +7,8 @@ import { record } from '../../../tools/bench/harness.js';
 import type { BenchCase } from '../../../tools/bench/harness.js';
 import { runElfBytes } from '../src/index.js';
 import type { EngineKind } from '../src/index.js';
+import { BENCH_ELF as elfPath, QEMU_ARGS } from './benchElf.js';
 
-const elfPath = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests/elf/bench.elf');
 const elf = new Uint8Array(readFileSync(elfPath));
 
 interface Timing {
@@ -32,10 +32,9 @@ function timeEngine(engine: EngineKind, runs: number): Timing {
 }
 
 const freshRun = join(dirname(fileURLToPath(import.meta.url)), 'freshProcessRun.ts');
-const QEMU_ARGS = ['-M', 'virt', '-bios', 'none', '-kernel', elfPath, '-nographic', '-serial', 'stdio', '-monitor', 'none'];
 
 /** Wall time of one child process, in ms; NaN if it failed. */
-function timeProcess(cmd: string, args: string[]): number {
+function timeProcess(cmd: string, args: readonly string[]): number {
   const t0 = performance.now();
   const p = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   const ms = performance.now() - t0;
