@@ -82,7 +82,8 @@ export class RamBlockMigrationState {
   private npages: number;
   private usedLength: number;
   private dirty: number;
-  private unsentDropped = false;
+  /** Postcopy was enabled at setup: a missing unsent map then means a resize dropped it. */
+  private readonly postcopy: boolean;
 
   /**
    * Sets up the block for a migration (ram_list_init_bitmaps): every page
@@ -98,7 +99,8 @@ export class RamBlockMigrationState {
     this.usedLength = block.usedLength;
     this.npages = Math.ceil(block.usedLength / this.targetPageSize);
     this.map = allOnes(this.npages);
-    this.unsent = opts.postcopy === true ? allOnes(this.npages) : null;
+    this.postcopy = opts.postcopy === true;
+    this.unsent = this.postcopy ? allOnes(this.npages) : null;
     this.dirty = this.npages;
   }
 
@@ -200,16 +202,14 @@ export class RamBlockMigrationState {
    *   block has no unsent map (postcopy not enabled, or the block was resized)
    */
   postcopyDiscard(): PostcopyDiscard {
-    if (this.unsent === null) {
+    // A resize not yet seen by sync counts too: refusing before that sync changes nothing.
+    if (this.unsent === null || this.block.usedLength !== this.usedLength) {
       throw new PostcopyUnavailableError(
         this.block.idstr,
-        this.unsentDropped
+        this.postcopy
           ? 'the block was resized during precopy, which dropped its unsent map'
           : 'postcopy was not enabled when the migration was set up (no unsent map)',
       );
-    }
-    if (this.block.usedLength !== this.usedLength) {
-      throw new PostcopyUnavailableError(this.block.idstr, 'the block was resized during precopy, which drops its unsent map');
     }
     this.sync();
     const unsent = this.unsent;
@@ -281,7 +281,6 @@ export class RamBlockMigrationState {
     this.map = next;
     this.npages = newPages;
     this.usedLength = this.block.usedLength;
-    if (this.unsent !== null) this.unsentDropped = true;
     this.unsent = null;
     this.dirty = bitmapCountOne(next, newPages);
   }
