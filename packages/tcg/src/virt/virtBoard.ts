@@ -294,11 +294,12 @@ export class VirtBoard {
     let last = this.topology();
     const listener = {
       name: 'vcpu-thread-topology',
+      // Registered on both address spaces, so it runs twice per transaction:
+      // the FlatViews decide, and the region list is built only for a change.
       commit: (): void => {
-        const next = this.topology();
-        if (next.memory === last.memory && next.cpuMemory === last.cpuMemory) return;
-        last = next;
-        send(next);
+        if (this.system.flatView('memory') === last.memory && this.system.flatView('cpu-memory-0') === last.cpuMemory) return;
+        last = this.topology();
+        send(last);
       },
     };
     const off = [this.system.registerListener('memory', listener), this.system.registerListener('cpu-memory-0', listener)];
