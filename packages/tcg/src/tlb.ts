@@ -50,14 +50,16 @@ export class Tlb {
     }
     const fresh = buffer === undefined;
     this.buffer = buffer ?? new SharedArrayBuffer(TLB_BYTES);
-    const field = (i: number): Int32Array => new Int32Array(this.buffer, i * TLB_ENTRIES * 4, TLB_ENTRIES);
-    this.tagR = field(0);
-    this.tagW = field(1);
-    this.tagX = field(2);
-    this.addR = field(3);
-    this.addW = field(4);
-    this.addX = field(5);
-    this.physW = field(6);
+    // Each field at its place in TLB_FIELDS, the layout other threads rely on.
+    const field = (name: (typeof TLB_FIELDS)[number]): Int32Array =>
+      new Int32Array(this.buffer, TLB_FIELDS.indexOf(name) * TLB_ENTRIES * 4, TLB_ENTRIES);
+    this.tagR = field('tagR');
+    this.tagW = field('tagW');
+    this.tagX = field('tagX');
+    this.addR = field('addR');
+    this.addW = field('addW');
+    this.addX = field('addX');
+    this.physW = field('physW');
     if (fresh) {
       this.tagR.fill(-1);
       this.tagW.fill(-1);
