@@ -3,9 +3,6 @@
  * (upstream bac05aa9a7: CPUState.crash_occurred, migrated in the
  * cpu_common/crash_occurred subsection).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -22,10 +19,7 @@ import {
   saveCpuState,
 } from '../src/index.js';
 import type { EngineKind, VirtMachine } from '../src/index.js';
-
-const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
-const elfOf = (name: string) => readFileSync(join(guests, 'elf', `${name}.elf`));
-const fixtureOf = (name: string) => readFileSync(join(guests, 'fixtures', `${name}.out`), 'utf8');
+import { guestElf as elfOf, guestFixture as fixtureOf } from './guestFiles.js';
 
 function machine(name: string, engine: EngineKind = 'jit') {
   const out = { text: '' };

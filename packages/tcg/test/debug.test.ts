@@ -1,13 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createVirtMachine } from '../src/index.js';
 import type { EngineKind, LogCategory } from '../src/index.js';
-
-const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
-const elf = (name: string) => readFileSync(join(guests, 'elf', `${name}.elf`));
-const fixture = (name: string) => readFileSync(join(guests, 'fixtures', `${name}.out`), 'utf8');
+import { guestElf as elf, guestFixture as fixture } from './guestFiles.js';
 
 describe('breakpoints', () => {
   // upstream b933066ae0: the breakpoint check comes after the instruction's insn_start,

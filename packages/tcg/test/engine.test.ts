@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,6 +6,7 @@ import {
 } from '../src/index.js';
 import type { EngineKind, TranslationBlock, VirtMachine } from '../src/index.js';
 import { asm, exitOk, li, machineWith } from './asm.js';
+import { guestElf, guestFixture } from './guestFiles.js';
 
 const ENGINES: EngineKind[] = ['interp', 'jit'];
 const BASE = 0x80000000;
@@ -245,9 +243,8 @@ describe('illegal instructions are guest traps, never host exceptions', () => {
 });
 
 describe('run loop: budget, resume, step, stop', () => {
-  const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
-  const elf = readFileSync(join(guests, 'elf/hello.elf'));
-  const want = readFileSync(join(guests, 'fixtures/hello.out'), 'utf8');
+  const elf = guestElf('hello');
+  const want = guestFixture('hello');
 
   for (const engine of ENGINES) {
     it(`${engine}: running in slices, stepping and stopping give the same output as one run`, () => {

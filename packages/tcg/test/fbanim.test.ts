@@ -6,16 +6,13 @@
  * UART output is also QEMU's, which has no framebuffer (the guest then draws
  * into RAM only).
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DIRTY_MEMORY_VGA } from '@memvisor/memory-core';
 import { createVirtMachine } from '../src/index.js';
+import { guestElf, guestFixture } from './guestFiles.js';
 
-const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
-const elf = readFileSync(join(guests, 'elf/fbanim.elf'));
-const fixture = readFileSync(join(guests, 'fixtures/fbanim.out'), 'utf8');
+const elf = guestElf('fbanim');
+const fixture = guestFixture('fbanim');
 const PAGE = 4096;
 
 function pagesDiffering(a: Uint8Array, b: Uint8Array): number[] {

@@ -1,11 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createVirtMachine, runElfBytes } from '../src/index.js';
 import type { EngineKind } from '../src/index.js';
+import { GUESTS_DIR as guests, guestElf, guestFixture } from './guestFiles.js';
 
-const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
 const names = readdirSync(join(guests, 'elf'))
   .filter((f) => f.endsWith('.elf'))
   .map((f) => f.slice(0, -4))
@@ -13,13 +12,13 @@ const names = readdirSync(join(guests, 'elf'))
 
 function fixture(name: string): { out: string; status: number } {
   return {
-    out: readFileSync(join(guests, 'fixtures', `${name}.out`), 'utf8'),
+    out: guestFixture(name),
     status: Number(readFileSync(join(guests, 'fixtures', `${name}.status`), 'utf8').trim()),
   };
 }
 
 function run(name: string, engine: EngineKind) {
-  return runElfBytes(readFileSync(join(guests, 'elf', `${name}.elf`)), { engine, maxInsns: 1e9 });
+  return runElfBytes(guestElf(name), { engine, maxInsns: 1e9 });
 }
 
 describe('guest programs match qemu-system-riscv32 7.2 (-M virt -bios none -kernel)', () => {
@@ -48,7 +47,7 @@ describe('guest programs match qemu-system-riscv32 7.2 (-M virt -bios none -kern
     // upstream 126d89e8cd: size the TB table from a realistic average block size.
     for (const name of names) {
       const m = createVirtMachine({ ramSize: 1 << 24 });
-      m.loadElf(readFileSync(join(guests, 'elf', `${name}.elf`)));
+      m.loadElf(guestElf(name));
       expect(m.run(1e9).reason).toBe('exit');
       expect(m.translator.hashResizes).toBe(0);
     }

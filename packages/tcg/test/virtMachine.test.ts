@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DIRTY_MEMORY_CODE, DIRTY_MEMORY_MIGRATION, DIRTY_MEMORY_VGA, bitmapNew } from '@memvisor/memory-core';
 import { createVirtMachine } from '../src/index.js';
 import type { EngineKind, VirtMachine } from '../src/index.js';
 import { asm, exitOk, li, machineWith } from './asm.js';
+import { guestElf } from './guestFiles.js';
 
-const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
 const BASE = 0x80000000;
 const PAGE = 4096;
 
@@ -28,7 +25,7 @@ describe('VirtMachine on the memory-core board', () => {
     // upstream 9564f52da7: the store's slow path unprotects by ram address (the CODE bit),
     // and the not-dirty write path lets later stores take the fast path again.
     const m = createVirtMachine({ ramSize: 1 << 24 });
-    m.loadElf(readFileSync(join(guests, 'elf', 'smc.elf')));
+    m.loadElf(guestElf('smc'));
     expect(m.run(1e9).reason).toBe('exit');
     expect(m.codePages.protects).toBeGreaterThan(0);
     expect(m.codePages.notdirtyWrites).toBeGreaterThan(0);
