@@ -104,7 +104,7 @@ function program(body: number[][], init: number[]): number[] {
 }
 
 /** A machine on `engine` with the program `halves` at the start of RAM, `data` around DATA, and pc on the program. */
-function machineWith(engine: EngineKind, halves: number[], data: Uint8Array) {
+function machineWithHalves(engine: EngineKind, halves: number[], data: Uint8Array) {
   const m = createVirtMachine({ engine, ramSize: RAM });
   const dv = new DataView(m.bus.ram.buffer, m.bus.ram.byteOffset);
   halves.forEach((h, k) => dv.setUint16(k * 2, h, true));
@@ -119,7 +119,7 @@ function dataWindow(m: ReturnType<typeof createVirtMachine>): number[] {
 }
 
 function runOn(engine: EngineKind, halves: number[], data: Uint8Array) {
-  const { m } = machineWith(engine, halves, data);
+  const { m } = machineWithHalves(engine, halves, data);
   const r = m.run(100_000);
   const c = m.cpu;
   return {
@@ -195,7 +195,7 @@ describe('differential under Sv32 in U-mode', () => {
   }
 
   function runPaged(engine: EngineKind, halves: number[], data: Uint8Array, p0: number, p1: number) {
-    const { m, dv } = machineWith(engine, halves, data);
+    const { m, dv } = machineWithHalves(engine, halves, data);
     const pte = (pa: number, f: number) => (((pa >>> 12) << 10) | f) >>> 0;
     dv.setUint32(ROOT - 0x80000000 + (0x80000000 >>> 22) * 4, pte(0x80000000, PTE.V | PTE.R | PTE.X | PTE.U | PTE.A), true);
     dv.setUint32(ROOT - 0x80000000 + (0x40000000 >>> 22) * 4, pte(L2, PTE.V), true);
