@@ -1,16 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DIRTY_MEMORY_MIGRATION, bitmapOr, setBit, testBit } from '@memvisor/memory-core';
 import { startVcpuWorker } from '../src/index.js';
 import type { EngineKind } from '../src/index.js';
 import { asm, li } from './asm.js';
 import { elfOf } from './elfOf.js';
+import { guestElf, guestFixture } from './guestFiles.js';
 
-const guests = join(dirname(fileURLToPath(import.meta.url)), '../../../tools/guests');
-const elf = (name: string) => new Uint8Array(readFileSync(join(guests, 'elf', `${name}.elf`)));
-const fixture = (name: string) => readFileSync(join(guests, 'fixtures', `${name}.out`), 'utf8');
 const PAGE = 4096;
 
 /** Pages whose bytes differ between `a` and `b` (a native compare per page). */
@@ -44,7 +39,7 @@ describe('live-migration invariant with the vCPU in a worker and migration on th
       let out = '';
       const ramSize = 1 << 23;
       const pages = ramSize / PAGE;
-      const w = startVcpuWorker(elf('churn'), {
+      const w = startVcpuWorker(guestElf('churn'), {
         engine,
         ramSize,
         framebuffer: false,
@@ -103,7 +98,7 @@ describe('live-migration invariant with the vCPU in a worker and migration on th
       expect(lost, `pages changed after a copy but never dirty since (of ${checked} checked)`).toEqual([]);
       await w.dirty.stop();
       expect((await w.finished).exitStatus).toBe(0);
-      expect(out).toBe(fixture('churn'));
+      expect(out).toBe(guestFixture('churn'));
       await w.terminate();
     }, 60_000);
   }
