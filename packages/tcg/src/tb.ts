@@ -23,13 +23,6 @@ export class TranslationBlock implements InsnStartData {
   /** Cleared when the block is invalidated (its page was written, or a flush). */
   valid = true;
   fn: TbFunction = () => TbExit.REQUESTED;
-  /**
-   * Most instructions one call runs before it returns or checks the event counter
-   * (its first straight-line run); the run loop gives a budget shorter than this to a
-   * one-shot block instead.
-   */
-  maxRun: number;
-
   constructor(
     readonly pc: number,
     readonly physPc: number,
@@ -49,9 +42,14 @@ export class TranslationBlock implements InsnStartData {
      * hash table, jump cache or a chain, discarded after it ran.
      */
     readonly oneShot = false,
+    /**
+     * Most instructions one call runs before it returns or checks the event counter
+     * (its first straight-line run); the run loop gives a budget shorter than this to a
+     * one-shot block instead.
+     */
+    readonly maxRun = n,
   ) {
     this.jmp = new Array<TranslationBlock | null>(slots).fill(null);
-    this.maxRun = n;
   }
 }
 

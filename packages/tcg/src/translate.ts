@@ -583,8 +583,7 @@ export class Translator {
     const last = k - 1;
     const insnPc = Int32Array.from([...pcs, (pcs[last]! + decs[last]!.len) | 0]);
     const ramPage = (pa - cpu.ramBase) >>> 12;
-    const tb = new TranslationBlock(pc | 0, pa, flags, k, insnPc, ramPage, src, this.slots, oneShot);
-    tb.maxRun = r.runEnd[0]! + 1;
+    const tb = new TranslationBlock(pc | 0, pa, flags, k, insnPc, ramPage, src, this.slots, oneShot, r.runEnd[0]! + 1);
     const factory = new Function(...PARAMS, src) as (...args: unknown[]) => TbFunction;
     tb.fn = factory(
       tb, cpu, cpu.x, cpu.tlb.tagR, cpu.tlb.addR, cpu.tlb.tagW, cpu.tlb.addW,
